@@ -1,0 +1,51 @@
+"""Channel split and shuffle in 4-D (the mobile GPU rejects rank-5 tensors)."""
+from keras import layers, ops
+from keras.saving import register_keras_serializable
+
+
+@register_keras_serializable(package="hrkeras")
+class ChannelShuffle(layers.Layer):
+    """ShuffleNet channel shuffle, PyTorch channel order, in rank <= 4.
+
+    Output channel k*groups + g is input channel g*(C/groups) + k.
+    [N, H, W, C] -> reshape [N, H*W, groups, C/groups] -> swap last two -> [N, H, W, C].
+    """
+
+    def __init__(self, groups=2, **kwargs):
+        super().__init__(**kwargs)
+        self.groups = int(groups)
+
+    def call(self, x):
+        _, h, w, c = x.shape
+        if c % self.groups:
+            raise ValueError(f"{self.name}: {c} channels do not split into {self.groups} groups")
+        x = ops.reshape(x, (-1, h * w, self.groups, c // self.groups))
+        x = ops.transpose(x, (0, 1, 3, 2))
+        return ops.reshape(x, (-1, h, w, c))
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups}
+
+
+@register_keras_serializable(package="hrkeras")
+class ChannelSplit(layers.Layer):
+    """Split channels into consecutive groups (PyTorch `split`/`chunk` order).
+
+    [N, H, W, sum(sizes)] -> [[N, H, W, sizes[0]], [N, H, W, sizes[1]], ...].
+    """
+
+    def __init__(self, sizes, **kwargs):
+        super().__init__(**kwargs)
+        self.sizes = [int(s) for s in sizes]
+
+    def call(self, x):
+        if x.shape[-1] != sum(self.sizes):
+            raise ValueError(f"{self.name}: {x.shape[-1]} channels cannot split into {self.sizes}")
+        bounds = [sum(self.sizes[: i + 1]) for i in range(len(self.sizes) - 1)]
+        return ops.split(x, bounds, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return [(*input_shape[:-1], s) for s in self.sizes]
+
+    def get_config(self):
+        return {**super().get_config(), "sizes": self.sizes}

@@ -1,0 +1,1 @@
+"""Backbones, task models and the registry."""

@@ -1,0 +1,104 @@
+"""Model registry: variant name + task -> keras.Model (timm-style names).
+
+A variant is a row of its family's table; a family says which backbone class
+builds it, which tasks it supports and the backbone options each task needs.
+"""
+import difflib
+from dataclasses import dataclass, field
+
+from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
+from hrkeras.models.hrnet.hrnet_variants import HRNET_PUBLISHED, HRNET_VARIANTS
+from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
+from hrkeras.models.litehrnet.litehrnet_variants import LITEHRNET_PUBLISHED, LITEHRNET_VARIANTS
+from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator, Segmenter
+
+DEFAULT_INPUT_SHAPES = {
+    "pose": (256, 192, 3),
+    "classification": (224, 224, 3),
+    "segmentation": (512, 1024, 3),
+    "pyramid": (512, 512, 3),
+    "backbone": (256, 192, 3),
+}
+
+
+@dataclass
+class Family:
+    backbone_cls: type
+    variants: dict
+    published: dict
+    task_options: dict  # task -> backbone kwargs
+    pose_head: str
+    tasks: tuple = field(init=False)
+
+    def __post_init__(self):
+        self.tasks = tuple(self.task_options)
+
+
+FAMILIES = {
+    "hrnet": Family(
+        HRNetBackbone, HRNET_VARIANTS, HRNET_PUBLISHED,
+        task_options={
+            "pose": dict(multiscale_output=False),
+            "classification": {},
+            "segmentation": dict(interpolation="bilinear", align_corners=True),
+            "pyramid": {},
+            "backbone": {},
+        },
+        pose_head="simple",
+    ),
+    "litehrnet": Family(
+        LiteHRNetBackbone, LITEHRNET_VARIANTS, LITEHRNET_PUBLISHED,
+        task_options={"pose": {}, "segmentation": {}, "pyramid": {}, "backbone": {}},
+        pose_head="iterative",
+    ),
+}
+
+
+def list_models():
+    """All registered variant names, e.g. ['hrnet_w18', ..., 'litehrnet_18', ...]."""
+    return sorted(name for family in FAMILIES.values() for name in family.variants)
+
+
+def get_family(name):
+    """Family of a variant name; raises a ValueError naming close matches."""
+    for family in FAMILIES.values():
+        if name in family.variants:
+            return family
+    close = difflib.get_close_matches(name, list_models(), n=3)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise ValueError(f"Unknown model {name!r}.{hint} hrkeras.list_models() lists all variants.")
+
+
+def create_backbone(name, task="backbone", input_shape=None, **kwargs):
+    """The backbone of variant `name`, configured as `task` needs it."""
+    family = get_family(name)
+    if task not in family.task_options:
+        raise ValueError(f"{name} supports tasks {list(family.tasks)}, not {task!r}")
+    config = {**family.variants[name], **family.task_options[task], **kwargs}
+    config["input_shape"] = tuple(input_shape or DEFAULT_INPUT_SHAPES[task])
+    return family.backbone_cls(name=f"{name}_backbone", **config)
+
+
+def create_model(name, task="pose", input_shape=None, num_keypoints=17, num_classes=None, **kwargs):
+    """Build variant `name` for `task`.
+
+    Args:
+        name: registry name, e.g. "litehrnet_18", "hrnet_w32" (see list_models()).
+        task: "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
+        input_shape: static (H, W, C); defaults per task (pose 256x192).
+        num_keypoints: heatmap channels of pose models.
+        num_classes: classes of classification (1000) / segmentation (19) models.
+        **kwargs: backbone overrides (e.g. widths=...).
+    """
+    family = get_family(name)
+    backbone = create_backbone(name, task, input_shape, **kwargs)
+    if task == "backbone":
+        return backbone
+    if task == "pose":
+        return PoseEstimator(backbone, num_keypoints=num_keypoints, head=family.pose_head, name=name)
+    if task == "classification":
+        return ImageClassifier(backbone, num_classes=num_classes or 1000, name=name)
+    if task == "segmentation":
+        return Segmenter(backbone, num_classes=num_classes or 19,
+                         align_corners=family.task_options["segmentation"].get("align_corners", True), name=name)
+    return FeaturePyramid(backbone, name=name)

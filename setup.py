@@ -1,0 +1,22 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="hrkeras",
+    version="0.1.0",
+    description="HRNet, Lite-HRNet and HR-NAS in Keras 3: models, weights, training and mobile export",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["hrkeras", "hrkeras.*"]),
+    python_requires=">=3.10",
+    install_requires=[
+        "keras==3.15.1",
+        "tensorflow-cpu==2.21.0",
+        "numpy>=2.0,<3",
+        "pillow>=10",
+    ],
+    extras_require={
+        # tests also run a model on the PyTorch backend of Keras (CPU build of torch).
+        "test": ["pytest==9.2.0", "pytest-xdist==3.8.0", "torch==2.13.0"],
+    },
+    entry_points={"console_scripts": ["hrkeras=hrkeras.cli.main:main"]},
+)
