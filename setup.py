@@ -10,11 +10,13 @@ setup(
     python_requires=">=3.10",
     install_requires=[
         "keras==3.15.1",
-        "tensorflow-cpu==2.21.0",
         "numpy>=2.0,<3",
         "pillow>=10",
     ],
     extras_require={
+        # Pick one TensorFlow: the CPU build, or the full build that GPU machines use.
+        "cpu": ["tensorflow-cpu==2.21.0"],
+        "gpu": ["tensorflow[and-cuda]==2.21.0"],
         # tests also run a model on the PyTorch backend of Keras (CPU build of torch).
         "test": ["pytest==9.2.0", "pytest-xdist==3.8.0", "torch==2.13.0"],
     },

@@ -1,0 +1,1 @@
+"""The `hrkeras` command line."""

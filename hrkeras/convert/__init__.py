@@ -1,0 +1,1 @@
+"""Conversion to TFLite and checks that a model runs on the mobile GPU."""
