@@ -85,7 +85,7 @@ def count_torchstat_flops(model):
         elif isinstance(layer, layers.GlobalAveragePooling2D):
             total += int(np.prod(layer.input.shape[1:]))
         elif isinstance(layer, layers.ReLU):
-            module, _, index = layer.name.rpartition(".relu")
+            module, _, index = layer.name.rpartition("_relu")
             if index.isdigit():  # fusion ReLU `{module}.relu{i}`: one torch module, last call kept
                 shared_relu[module] = out
             else:

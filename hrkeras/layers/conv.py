@@ -1,9 +1,11 @@
 """Convolution + BatchNorm helpers with PyTorch-exact padding and names.
 
 Every helper builds plain Keras layers into the functional graph (no composite
-layers), named after the module paths of the reference PyTorch code, so that
-checkpoint import, BatchNorm folding (QAT) and channel masking (HR-NAS) can
-find each convolution and its BatchNorm by name.
+layers), named after the module paths of the reference PyTorch code with "."
+replaced by "_" (`stage2.0.branches.1.3.conv2` -> `stage2_0_branches_1_3_conv2`;
+PyTorch parameter names cannot hold dots, which Keras' torch backend needs), so
+checkpoint import, BatchNorm folding (QAT) and channel masking (HR-NAS) find
+each convolution and its BatchNorm by name.
 """
 import keras
 from keras import layers
@@ -30,7 +32,7 @@ def conv(x, filters, kernel_size, name, strides=1, depthwise=False, use_bias=Fal
     pad = kernel_size // 2
     padding = "same" if pad else "valid"
     if strides > 1 and pad:
-        x = layers.ZeroPadding2D(pad, name=f"{name}.pad")(x)
+        x = layers.ZeroPadding2D(pad, name=f"{name}_pad")(x)
         padding = "valid"
     common = dict(
         kernel_size=kernel_size,
@@ -65,12 +67,12 @@ def conv_bn(x, filters, kernel_size, conv_name, bn_name, strides=1, depthwise=Fa
     """conv -> BN -> optional activation (mmcv ConvModule order)."""
     x = conv(x, filters, kernel_size, conv_name, strides=strides, depthwise=depthwise, use_bias=use_bias)
     x = batch_norm(x, bn_name)
-    return activation(x, act, act_name or f"{bn_name}.{act}")
+    return activation(x, act, act_name or f"{bn_name}_{act}")
 
 
 def conv_module(x, filters, kernel_size, name, strides=1, depthwise=False, act="relu"):
     """mmcv ConvModule naming: `{name}.conv`, `{name}.bn`."""
     return conv_bn(
-        x, filters, kernel_size, f"{name}.conv", f"{name}.bn",
-        strides=strides, depthwise=depthwise, act=act, act_name=f"{name}.{act}",
+        x, filters, kernel_size, f"{name}_conv", f"{name}_bn",
+        strides=strides, depthwise=depthwise, act=act, act_name=f"{name}_{act}",
     )

@@ -28,7 +28,7 @@ class Transition:
         outs = []
         n_in = len(self.in_channels)
         for i, c_out in enumerate(self.out_channels):
-            prefix = f"{self.name}.{i}"
+            prefix = f"{self.name}_{i}"
             if i < n_in:
                 same = c_out == self.in_channels[i]
                 outs.append(xs[i] if same else self.unit(xs[i], c_out, 1, "relu", prefix))
@@ -37,7 +37,7 @@ class Transition:
             steps = i + 1 - n_in
             for k in range(steps):
                 filters = c_out if k == steps - 1 else self.in_channels[-1]
-                x = self.unit(x, filters, 2, "relu", f"{prefix}.{k}")
+                x = self.unit(x, filters, 2, "relu", f"{prefix}_{k}")
             outs.append(x)
         return outs
 
@@ -70,18 +70,18 @@ class FusionModule:
         self.interpolation = interpolation
         self.align_corners = align_corners
         self.reference_branch0 = reference_branch0
-        self.act_name = act_name or name.rsplit(".", 1)[0] + ".relu"
+        self.act_name = act_name or name.removesuffix("_fuse_layers") + "_relu"
 
     def path(self, x, i, j, size):
         """F_ij applied to x: [N, H_j, W_j, C_j] -> [N, H_i, W_i, C_i]."""
-        prefix = f"{self.name}.{i}.{j}"
+        prefix = f"{self.name}_{i}_{j}"
         if j > i:
-            x = conv_bn(x, self.channels[i], 1, f"{prefix}.0", f"{prefix}.1")
-            return Resize(size, self.interpolation, self.align_corners, name=f"{prefix}.resize")(x)
+            x = conv_bn(x, self.channels[i], 1, f"{prefix}_0", f"{prefix}_1")
+            return Resize(size, self.interpolation, self.align_corners, name=f"{prefix}_resize")(x)
         for k in range(i - j):
             last = k == i - j - 1
             filters = self.channels[i] if last else self.channels[j]
-            x = self.unit(x, filters, 2, None if last else "relu", f"{prefix}.{k}")
+            x = self.unit(x, filters, 2, None if last else "relu", f"{prefix}_{k}")
         return x
 
     def __call__(self, xs):
@@ -96,7 +96,7 @@ class FusionModule:
                 terms.append(x if i == j else self.path(x, i, j, size))
             if self.reference_branch0:
                 terms.insert(0, terms[0])
-            y = layers.Add(name=f"{self.name}.{i}.add")(terms)
+            y = layers.Add(name=f"{self.name}_{i}_add")(terms)
             row0 = y if i == 0 else row0
             outs.append(layers.ReLU(name=f"{self.act_name}{i}")(y))
         return outs

@@ -27,17 +27,17 @@ def concat_upsampled(xs, align_corners, name, interpolation="bilinear"):
     """
     size = tuple(xs[0].shape[1:3])
     ups = [xs[0]] + [
-        Resize(size, interpolation, align_corners, name=f"{name}.up{i}")(x) for i, x in enumerate(xs[1:], 1)
+        Resize(size, interpolation, align_corners, name=f"{name}_up{i}")(x) for i, x in enumerate(xs[1:], 1)
     ]
-    return layers.Concatenate(name=f"{name}.concat")(ups)
+    return layers.Concatenate(name=f"{name}_concat")(ups)
 
 
 def segmentation_head(xs, num_classes, align_corners=True):
     """HRNetV2: concat, 1x1 conv(bias)+BN+ReLU, 1x1 classifier -> [N, H/4, W/4, classes]."""
     x = concat_upsampled(xs, align_corners, "last_layer")
-    x = conv_bn(x, x.shape[-1], 1, "last_layer.0", "last_layer.1", act="relu", act_name="last_layer.2",
+    x = conv_bn(x, x.shape[-1], 1, "last_layer_0", "last_layer_1", act="relu", act_name="last_layer_2",
                 use_bias=True)
-    return conv(x, num_classes, 1, "last_layer.3", use_bias=True)
+    return conv(x, num_classes, 1, "last_layer_3", use_bias=True)
 
 
 def classification_head(xs, num_classes, head_channels=(32, 64, 128, 256), num_features=2048):
@@ -46,14 +46,14 @@ def classification_head(xs, num_classes, head_channels=(32, 64, 128, 256), num_f
     classifier. xs: four branches -> logits [N, num_classes]."""
     y = None
     for i, x in enumerate(xs):
-        x = bottleneck(x, head_channels[i], f"incre_modules.{i}.0")
+        x = bottleneck(x, head_channels[i], f"incre_modules_{i}_0")
         if y is not None:
-            d = f"downsamp_modules.{i - 1}"
-            y = conv_bn(y, x.shape[-1], 3, f"{d}.0", f"{d}.1", strides=2, act="relu", act_name=f"{d}.2",
+            d = f"downsamp_modules_{i - 1}"
+            y = conv_bn(y, x.shape[-1], 3, f"{d}_0", f"{d}_1", strides=2, act="relu", act_name=f"{d}_2",
                         use_bias=True)
-            x = layers.Add(name=f"incre_modules.{i}.add")([x, y])
+            x = layers.Add(name=f"incre_modules_{i}_add")([x, y])
         y = x
-    y = conv_bn(y, num_features, 1, "final_layer.0", "final_layer.1", act="relu", act_name="final_layer.2",
+    y = conv_bn(y, num_features, 1, "final_layer_0", "final_layer_1", act="relu", act_name="final_layer_2",
                 use_bias=True)
     y = layers.GlobalAveragePooling2D(name="global_pool")(y)
     return layers.Dense(num_classes, name="classifier")(y)
@@ -66,9 +66,9 @@ def pyramid_head(xs, out_channels=256, num_outs=5):
     xs: four branches -> {"P2": [N,H/4,W/4,out], ..., "P6": [N,H/64,W/64,out]}.
     """
     x = concat_upsampled(xs, False, "reduction")
-    x = conv(x, out_channels, 1, "reduction_conv.conv", use_bias=True)
+    x = conv(x, out_channels, 1, "reduction_conv_conv", use_bias=True)
     outs = {}
     for i in range(num_outs):
         level = x if i == 0 else layers.AveragePooling2D(2 ** i, name=f"pool{i}")(x)
-        outs[f"P{i + 2}"] = conv(level, out_channels, 3, f"fpn_convs.{i}.conv", use_bias=True)
+        outs[f"P{i + 2}"] = conv(level, out_channels, 3, f"fpn_convs_{i}_conv", use_bias=True)
     return outs

@@ -46,11 +46,11 @@ class HRNetBackbone(Backbone):
             stage_channels = list(widths[: s + 2])
             xs = Transition(channels, stage_channels, conv3x3_unit, f"transition{s + 1}")(xs)
             for m in range(num_modules):
-                name = f"stage{s + 2}.{m}"
-                xs = ParallelModule(stage_channels, num_blocks, f"{name}.branches")(xs)
+                name = f"stage{s + 2}_{m}"
+                xs = ParallelModule(stage_channels, num_blocks, f"{name}_branches")(xs)
                 single = not multiscale_output and s == last_stage and m == num_modules - 1
                 xs = FusionModule(
-                    stage_channels, conv3x3_unit, f"{name}.fuse_layers",
+                    stage_channels, conv3x3_unit, f"{name}_fuse_layers",
                     num_outputs=1 if single else None,
                     interpolation=interpolation, align_corners=align_corners,
                 )(xs)

@@ -40,9 +40,9 @@ class LiteHRNetBackbone(Backbone):
             stage_channels = list(widths[: s + 2])
             xs = Transition(channels, stage_channels, dwsep_unit, f"transition{s}")(xs)
             for m in range(num_modules):
-                name = f"stage{s}.{m}"
-                xs = LiteParallelModule(stage_channels, num_blocks, module_type, reduce_ratio, f"{name}.layers")(xs)
-                xs = FusionModule(stage_channels, dwsep_unit, f"{name}.fuse_layers", reference_branch0=True)(xs)
+                name = f"stage{s}_{m}"
+                xs = LiteParallelModule(stage_channels, num_blocks, module_type, reduce_ratio, f"{name}_layers")(xs)
+                xs = FusionModule(stage_channels, dwsep_unit, f"{name}_fuse_layers", reference_branch0=True)(xs)
             channels = stage_channels
         outputs = {f"P{i + 2}": x for i, x in enumerate(xs)}
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)

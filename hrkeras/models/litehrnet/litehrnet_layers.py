@@ -19,31 +19,31 @@ def halves(x, name):
 
 def concat_shuffle(parts, name):
     """Concatenate on channels, then channel_shuffle(groups=2)."""
-    x = layers.Concatenate(name=f"{name}.concat")(parts)
-    return ChannelShuffle(2, name=f"{name}.shuffle")(x)
+    x = layers.Concatenate(name=f"{name}_concat")(parts)
+    return ChannelShuffle(2, name=f"{name}_shuffle")(x)
 
 
 def dwsep_unit(x, filters, strides, act, prefix):
     """dw3x3 (`.0`) + BN (`.1`) + pw1x1 (`.2`) + BN (`.3`) [+ ReLU]: transitions and fusion."""
-    x = conv_bn(x, x.shape[-1], 3, f"{prefix}.0", f"{prefix}.1", strides=strides, depthwise=True)
-    return conv_bn(x, filters, 1, f"{prefix}.2", f"{prefix}.3", act=act, act_name=f"{prefix}.4")
+    x = conv_bn(x, x.shape[-1], 3, f"{prefix}_0", f"{prefix}_1", strides=strides, depthwise=True)
+    return conv_bn(x, filters, 1, f"{prefix}_2", f"{prefix}_3", act=act, act_name=f"{prefix}_4")
 
 
 def stem(x, stem_channels, out_channels, expand_ratio, name="stem"):
     """3x3 s2 conv, then a stride-2 shuffle block: [N,H,W,3] -> [N,H/4,W/4,out_channels]."""
-    x = conv_module(x, stem_channels, 3, f"{name}.conv1", strides=2)
+    x = conv_module(x, stem_channels, 3, f"{name}_conv1", strides=2)
     branch_channels = stem_channels // 2
     mid_channels = int(round(stem_channels * expand_ratio))
     if stem_channels == out_channels:
         inc_channels, linear_channels = out_channels - branch_channels, branch_channels
     else:
         inc_channels, linear_channels = out_channels - stem_channels, stem_channels
-    x1, x2 = halves(x, f"{name}.split")
-    x1 = conv_module(x1, branch_channels, 3, f"{name}.branch1.0", strides=2, depthwise=True, act=None)
-    x1 = conv_module(x1, inc_channels, 1, f"{name}.branch1.1")
-    x2 = conv_module(x2, mid_channels, 1, f"{name}.expand_conv")
-    x2 = conv_module(x2, mid_channels, 3, f"{name}.depthwise_conv", strides=2, depthwise=True, act=None)
-    x2 = conv_module(x2, linear_channels, 1, f"{name}.linear_conv")
+    x1, x2 = halves(x, f"{name}_split")
+    x1 = conv_module(x1, branch_channels, 3, f"{name}_branch1_0", strides=2, depthwise=True, act=None)
+    x1 = conv_module(x1, inc_channels, 1, f"{name}_branch1_1")
+    x2 = conv_module(x2, mid_channels, 1, f"{name}_expand_conv")
+    x2 = conv_module(x2, mid_channels, 3, f"{name}_depthwise_conv", strides=2, depthwise=True, act=None)
+    x2 = conv_module(x2, linear_channels, 1, f"{name}_linear_conv")
     return concat_shuffle([x1, x2], name)
 
 
@@ -64,31 +64,31 @@ class CrossResolutionWeighting:
     def __call__(self, xs):
         n = len(xs)
         pooled = [
-            layers.AveragePooling2D(2 ** (n - 1 - i), name=f"{self.name}.pool{i}")(x) if i < n - 1 else x
+            layers.AveragePooling2D(2 ** (n - 1 - i), name=f"{self.name}_pool{i}")(x) if i < n - 1 else x
             for i, x in enumerate(xs)
         ]
         total = sum(self.channels)
-        w = layers.Concatenate(name=f"{self.name}.concat")(pooled)
-        w = conv_module(w, int(total / self.ratio), 1, f"{self.name}.conv1")
-        w = conv_module(w, total, 1, f"{self.name}.conv2", act="sigmoid")
-        weights = ChannelSplit(self.channels, name=f"{self.name}.split")(w)
+        w = layers.Concatenate(name=f"{self.name}_concat")(pooled)
+        w = conv_module(w, int(total / self.ratio), 1, f"{self.name}_conv1")
+        w = conv_module(w, total, 1, f"{self.name}_conv2", act="sigmoid")
+        weights = ChannelSplit(self.channels, name=f"{self.name}_split")(w)
         outs = []
         for i, (x, a) in enumerate(zip(xs, weights)):
             if i < n - 1:
-                a = Resize(x.shape[1:3], "nearest", name=f"{self.name}.up{i}")(a)
-            outs.append(layers.Multiply(name=f"{self.name}.mul{i}")([x, a]))
+                a = Resize(x.shape[1:3], "nearest", name=f"{self.name}_up{i}")(a)
+            outs.append(layers.Multiply(name=f"{self.name}_mul{i}")([x, a]))
         return outs
 
 
 def spatial_weighting(x, name, ratio=4):
     """SE-style weighting (convs with bias, no BN): [N,H,W,C] -> [N,H,W,C]."""
     c = x.shape[-1]
-    w = layers.GlobalAveragePooling2D(keepdims=True, name=f"{name}.pool")(x)
-    w = layers.Conv2D(int(c / ratio), 1, name=f"{name}.conv1.conv")(w)
-    w = layers.ReLU(name=f"{name}.conv1.relu")(w)
-    w = layers.Conv2D(c, 1, name=f"{name}.conv2.conv")(w)
-    w = layers.Activation("sigmoid", name=f"{name}.conv2.sigmoid")(w)
-    return layers.Multiply(name=f"{name}.mul")([x, w])
+    w = layers.GlobalAveragePooling2D(keepdims=True, name=f"{name}_pool")(x)
+    w = layers.Conv2D(int(c / ratio), 1, name=f"{name}_conv1_conv")(w)
+    w = layers.ReLU(name=f"{name}_conv1_relu")(w)
+    w = layers.Conv2D(c, 1, name=f"{name}_conv2_conv")(w)
+    w = layers.Activation("sigmoid", name=f"{name}_conv2_sigmoid")(w)
+    return layers.Multiply(name=f"{name}_mul")([x, w])
 
 
 class ConditionalChannelWeighting:
@@ -106,26 +106,26 @@ class ConditionalChannelWeighting:
         self.name = name
 
     def __call__(self, xs):
-        parts = [halves(x, f"{self.name}.split{i}") for i, x in enumerate(xs)]
+        parts = [halves(x, f"{self.name}_split{i}") for i, x in enumerate(xs)]
         x2 = CrossResolutionWeighting(
-            [c // 2 for c in self.channels], self.reduce_ratio, f"{self.name}.cross_resolution_weighting"
+            [c // 2 for c in self.channels], self.reduce_ratio, f"{self.name}_cross_resolution_weighting"
         )([p[1] for p in parts])
         outs = []
         for i, ((x1, _), y) in enumerate(zip(parts, x2)):
             c = y.shape[-1]
-            y = conv_module(y, c, 3, f"{self.name}.depthwise_convs.{i}", depthwise=True, act=None)
-            y = spatial_weighting(y, f"{self.name}.spatial_weighting.{i}")
-            outs.append(concat_shuffle([x1, y], f"{self.name}.out{i}"))
+            y = conv_module(y, c, 3, f"{self.name}_depthwise_convs_{i}", depthwise=True, act=None)
+            y = spatial_weighting(y, f"{self.name}_spatial_weighting_{i}")
+            outs.append(concat_shuffle([x1, y], f"{self.name}_out{i}"))
         return outs
 
 
 def shuffle_unit(x, name):
     """ShuffleNetV2 unit, stride 1 (naive Lite-HRNet): [N,H,W,C] -> [N,H,W,C]."""
     c = x.shape[-1] // 2
-    x1, x2 = halves(x, f"{name}.split")
-    x2 = conv_module(x2, c, 1, f"{name}.branch2.0")
-    x2 = conv_module(x2, c, 3, f"{name}.branch2.1", depthwise=True, act=None)
-    x2 = conv_module(x2, c, 1, f"{name}.branch2.2")
+    x1, x2 = halves(x, f"{name}_split")
+    x2 = conv_module(x2, c, 1, f"{name}_branch2_0")
+    x2 = conv_module(x2, c, 3, f"{name}_branch2_1", depthwise=True, act=None)
+    x2 = conv_module(x2, c, 1, f"{name}_branch2_2")
     return concat_shuffle([x1, x2], name)
 
 
@@ -145,9 +145,9 @@ class LiteParallelModule:
     def __call__(self, xs):
         for k in range(self.num_blocks):
             if self.module_type == "lite":
-                xs = ConditionalChannelWeighting(self.channels, self.reduce_ratio, f"{self.name}.{k}")(xs)
+                xs = ConditionalChannelWeighting(self.channels, self.reduce_ratio, f"{self.name}_{k}")(xs)
             else:
-                xs = [shuffle_unit(x, f"{self.name}.{b}.{k}") for b, x in enumerate(xs)]
+                xs = [shuffle_unit(x, f"{self.name}_{b}_{k}") for b, x in enumerate(xs)]
         return xs
 
 
@@ -167,13 +167,13 @@ class IterativeHead:
         rev = list(reversed(self.channels))
         ys, last = [], None
         for i, x in enumerate(reversed(xs)):
-            prefix = f"{self.name}.projects.{i}"
+            prefix = f"{self.name}_projects_{i}"
             if last is not None:
-                up = Resize(x.shape[1:3], "bilinear", align_corners=True, name=f"{prefix}.up")(last)
-                x = layers.Add(name=f"{prefix}.add")([x, up])
+                up = Resize(x.shape[1:3], "bilinear", align_corners=True, name=f"{prefix}_up")(last)
+                x = layers.Add(name=f"{prefix}_add")([x, up])
             out = rev[i + 1] if i + 1 < len(rev) else rev[i]
-            x = conv_module(x, x.shape[-1], 3, f"{prefix}.depthwise_conv", depthwise=True, act=None)
-            x = conv_module(x, out, 1, f"{prefix}.pointwise_conv")
+            x = conv_module(x, x.shape[-1], 3, f"{prefix}_depthwise_conv", depthwise=True, act=None)
+            x = conv_module(x, out, 1, f"{prefix}_pointwise_conv")
             ys.append(x)
             last = x
         return list(reversed(ys))
