@@ -65,3 +65,44 @@ def test_strided_conv_pads_like_pytorch(depthwise, size):
         weight = torch.from_numpy(kernel.transpose(3, 2, 0, 1).copy())
         ref = F.conv2d(nchw(x), weight, stride=2, padding=1)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), nhwc(ref), atol=1e-5)
+
+
+def test_fusion_reproduces_litehrnet_reference_forward():
+    """mmpose LiteHRModule: `y = out[0] if i == 0 else f[i][0](out[0]); for j: y += ...` (in place)."""
+    from hrkeras.layers.fusion import FusionModule
+    from hrkeras.models.hrnet.hrnet_layers import conv3x3_unit
+
+    x0 = RNG.standard_normal((1, 4, 4, 2)).astype("float32")
+    x1 = RNG.standard_normal((1, 2, 2, 4)).astype("float32")
+    i0, i1 = keras.Input((4, 4, 2)), keras.Input((2, 2, 4))
+    model = keras.Model([i0, i1], FusionModule([2, 4], conv3x3_unit, "f", reference_branch0=True)([i0, i1]))
+    for w in model.weights:
+        w.assign(RNG.uniform(0.5, 1.5, w.shape).astype("float32"))
+    ours = [keras.ops.convert_to_numpy(t) for t in model([x0, x1])]
+
+    def bn(t, name):
+        g, b, m, v = (torch.from_numpy(np.asarray(a)) for a in model.get_layer(name).get_weights())
+        return F.batch_norm(t, m, v, g, b, eps=1e-5)
+
+    def kernel(name):
+        return torch.from_numpy(model.get_layer(name).get_weights()[0].transpose(3, 2, 0, 1).copy())
+
+    def f01(t):
+        return F.interpolate(bn(F.conv2d(t, kernel("f_0_1_0")), "f_0_1_1"), scale_factor=2, mode="nearest")
+
+    def f10(t):
+        return bn(F.conv2d(t, kernel("f_1_0_0_0"), stride=2, padding=1), "f_1_0_0_1")
+
+    out = [nchw(x0), nchw(x1)]
+    fuse = [[None, f01], [f10, None]]
+    result = []
+    for i in range(2):
+        y = out[0] if i == 0 else fuse[i][0](out[0])
+        for j in range(2):
+            if i == j:
+                y += out[j]
+            else:
+                y += fuse[i][j](out[j])
+        result.append(F.relu(y))
+    for got, want in zip(ours, result):
+        np.testing.assert_allclose(got, nhwc(want), rtol=1e-5, atol=1e-5)

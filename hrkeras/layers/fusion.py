@@ -62,7 +62,7 @@ class FusionModule:
     """
 
     def __init__(self, channels, unit, name, num_outputs=None, interpolation="nearest",
-                 align_corners=False, reference_branch0=False, act_name=None):
+                 align_corners=False, reference_branch0=False):
         self.channels = list(channels)
         self.unit = unit
         self.name = name
@@ -70,7 +70,7 @@ class FusionModule:
         self.interpolation = interpolation
         self.align_corners = align_corners
         self.reference_branch0 = reference_branch0
-        self.act_name = act_name or name.removesuffix("_fuse_layers") + "_relu"
+        self.act_name = name.removesuffix("_fuse_layers") + "_relu"
 
     def path(self, x, i, j, size):
         """F_ij applied to x: [N, H_j, W_j, C_j] -> [N, H_i, W_i, C_i]."""
