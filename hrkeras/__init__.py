@@ -4,6 +4,7 @@
     model = hrkeras.create_model("hrnet_w32", task="classification")
     hrkeras.list_models()
 """
+from hrkeras.checkpoints import CheckpointMismatchError, describe_checkpoint, load_checkpoint, read_state_dict
 from hrkeras.complexity import count_macs, count_params
 from hrkeras.models.backbone import Backbone
 from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
@@ -21,7 +22,7 @@ def _constructor(variant, public_name):
     build.__name__ = build.__qualname__ = public_name
     build.__doc__ = (
         f"`{variant}` (task='pose' by default; see hrkeras.create_model for task, "
-        "input_shape, num_keypoints, num_classes)."
+        "input_shape, num_keypoints, num_classes, weights)."
     )
     return build
 

@@ -3,6 +3,8 @@ import argparse
 import os
 import sys
 
+from hrkeras.cli import import_weights
+
 
 def _models(args):
     from hrkeras.cli.models_table import print_table
@@ -17,6 +19,7 @@ def build_parser():
     models = sub.add_parser("models", help="list every variant with params and MACs beside the published figures")
     models.add_argument("--only", nargs="*", metavar="NAME", help="restrict to these variants")
     models.set_defaults(func=_models)
+    import_weights.add_parser(sub)
     return parser
 
 

@@ -32,7 +32,7 @@ def concat_upsampled(xs, align_corners, name, interpolation="bilinear"):
     return layers.Concatenate(name=f"{name}_concat")(ups)
 
 
-def segmentation_head(xs, num_classes, align_corners=True):
+def segmentation_head(xs, num_classes, align_corners=False):
     """HRNetV2: concat, 1x1 conv(bias)+BN+ReLU, 1x1 classifier -> [N, H/4, W/4, classes]."""
     x = concat_upsampled(xs, align_corners, "last_layer")
     x = conv_bn(x, x.shape[-1], 1, "last_layer_0", "last_layer_1", act="relu", act_name="last_layer_2",

@@ -6,6 +6,7 @@ builds it, which tasks it supports and the backbone options each task needs.
 import difflib
 from dataclasses import dataclass, field
 
+from hrkeras.checkpoints.loader import load_checkpoint
 from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.hrnet.hrnet_variants import HRNET_PUBLISHED, HRNET_VARIANTS
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
@@ -40,7 +41,7 @@ FAMILIES = {
         task_options={
             "pose": dict(multiscale_output=False),
             "classification": {},
-            "segmentation": dict(interpolation="bilinear", align_corners=True),
+            "segmentation": dict(interpolation="bilinear", align_corners=False),
             "pyramid": {},
             "backbone": {},
         },
@@ -79,8 +80,9 @@ def create_backbone(name, task="backbone", input_shape=None, **kwargs):
     return family.backbone_cls(name=f"{name}_backbone", **config)
 
 
-def create_model(name, task="pose", input_shape=None, num_keypoints=17, num_classes=None, **kwargs):
-    """Build variant `name` for `task`.
+def create_model(name, task="pose", input_shape=None, num_keypoints=17, num_classes=None, weights=None,
+                 head_kwargs=None, **kwargs):
+    """Build variant `name` for `task`, optionally with weights.
 
     Args:
         name: registry name, e.g. "litehrnet_18", "hrnet_w32" (see list_models()).
@@ -88,17 +90,36 @@ def create_model(name, task="pose", input_shape=None, num_keypoints=17, num_clas
         input_shape: static (H, W, C); defaults per task (pose 256x192).
         num_keypoints: heatmap channels of pose models.
         num_classes: classes of classification (1000) / segmentation (19) models.
+        weights: a PyTorch-layout checkpoint (.pth/.pt/.safetensors/.npz of the
+            official repos, timm or mmpose; loaded strictly with
+            hrkeras.load_checkpoint) or a Keras `.weights.h5` file.
+        head_kwargs: extra arguments of the task head (e.g. classification
+            `head_channels`, `num_features`).
         **kwargs: backbone overrides (e.g. widths=...).
     """
     family = get_family(name)
     backbone = create_backbone(name, task, input_shape, **kwargs)
+    head_kwargs = dict(head_kwargs or {})
     if task == "backbone":
-        return backbone
-    if task == "pose":
-        return PoseEstimator(backbone, num_keypoints=num_keypoints, head=family.pose_head, name=name)
-    if task == "classification":
-        return ImageClassifier(backbone, num_classes=num_classes or 1000, name=name)
-    if task == "segmentation":
-        return Segmenter(backbone, num_classes=num_classes or 19,
-                         align_corners=family.task_options["segmentation"].get("align_corners", True), name=name)
-    return FeaturePyramid(backbone, name=name)
+        model = backbone
+    elif task == "pose":
+        model = PoseEstimator(backbone, num_keypoints=num_keypoints, head=family.pose_head, name=name, **head_kwargs)
+    elif task == "classification":
+        model = ImageClassifier(backbone, num_classes=num_classes or 1000, name=name, **head_kwargs)
+    elif task == "segmentation":
+        align_corners = family.task_options["segmentation"].get("align_corners", False)
+        model = Segmenter(backbone, num_classes=num_classes or 19, align_corners=align_corners, name=name,
+                          **head_kwargs)
+    else:
+        model = FeaturePyramid(backbone, name=name, **head_kwargs)
+    if weights is not None:
+        load_weights(model, weights)
+    return model
+
+
+def load_weights(model, weights):
+    """Keras `.weights.h5` via model.load_weights, anything else via load_checkpoint (strict)."""
+    if str(weights).endswith(".weights.h5"):
+        model.load_weights(weights)
+    else:
+        load_checkpoint(model, weights)

@@ -63,7 +63,7 @@ class Segmenter(Task):
     """HRNetV2 segmentation: image [N,H,W,3] -> logits [N,H/4,W/4,num_classes]
     (upsample to the label size in the loss, as the reference does)."""
 
-    def __init__(self, backbone, num_classes=19, align_corners=True, name=None, **kwargs):
+    def __init__(self, backbone, num_classes=19, align_corners=False, name=None, **kwargs):
         self._build(
             backbone, lambda xs: segmentation_head(xs, num_classes, align_corners),
             num_classes=num_classes, align_corners=align_corners, name=name, model_kwargs=kwargs,
@@ -72,11 +72,17 @@ class Segmenter(Task):
 
 @register_keras_serializable(package="hrkeras")
 class ImageClassifier(Task):
-    """HRNet-C classification: image [N,H,W,3] -> logits [N,num_classes]."""
+    """HRNet-C classification: image [N,H,W,3] -> logits [N,num_classes].
 
-    def __init__(self, backbone, num_classes=1000, name=None, **kwargs):
-        self._build(backbone, lambda xs: classification_head(xs, num_classes),
-                    num_classes=num_classes, name=name, model_kwargs=kwargs)
+    head_channels / num_features: Bottleneck planes of the incre modules and
+    width of the last 1x1 conv (the papers' 32..256 and 2048).
+    """
+
+    def __init__(self, backbone, num_classes=1000, head_channels=(32, 64, 128, 256), num_features=2048, name=None,
+                 **kwargs):
+        self._build(backbone, lambda xs: classification_head(xs, num_classes, head_channels, num_features),
+                    num_classes=num_classes, head_channels=list(head_channels), num_features=num_features,
+                    name=name, model_kwargs=kwargs)
 
 
 @register_keras_serializable(package="hrkeras")

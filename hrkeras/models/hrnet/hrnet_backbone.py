@@ -24,7 +24,8 @@ class HRNetBackbone(Backbone):
         multiscale_output: False makes the last module fuse only branch 0
             (HRNetV1 pose); outputs are then {"P2"} only.
         interpolation / align_corners: fuse upsampling ("nearest" in pose and
-            classification code, "bilinear" + align_corners in segmentation).
+            classification code; "bilinear", align_corners=False in segmentation,
+            whose configs all set ALIGN_CORNERS: False).
         input_shape: static (H, W, C), H and W multiples of 32.
 
     Output: {"P2": [N,H/4,W/4,C], "P3": [N,H/8,W/8,2C], "P4": ..., "P5": [N,H/32,W/32,8C]}.

@@ -1,0 +1,52 @@
+"""`hrkeras import-weights SRC OUT.keras`: a PyTorch-layout checkpoint -> a Keras model file."""
+from hrkeras.checkpoints import describe_checkpoint, load_checkpoint
+from hrkeras.complexity import count_params
+from hrkeras.models.registry import create_model
+from hrkeras.utils.atomic import atomic_path
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "import-weights",
+        help="convert an official / timm / mmpose checkpoint (.pth, .safetensors, .npz) to a .keras model",
+    )
+    p.add_argument("src", help="checkpoint file")
+    p.add_argument("out", help="output .keras file (written atomically)")
+    p.add_argument("--model", help="registry name (default: recognized from the checkpoint)")
+    p.add_argument("--task", choices=["pose", "classification", "segmentation", "backbone"],
+                   help="task (default: from the checkpoint's head)")
+    p.add_argument("--input-shape", nargs=2, type=int, metavar=("H", "W"),
+                   help="static input size, multiples of 32 (default per task, pose 256 192)")
+    p.set_defaults(func=run)
+
+
+def model_kwargs(src, model=None, task=None):
+    """create_model arguments for checkpoint `src`: recognized, or from --model/--task."""
+    info = describe_checkpoint(src)
+    if model is None:
+        if info is None:
+            raise SystemExit(f"error: cannot tell which model {src} is for; pass --model NAME (hrkeras models lists them)")
+        kwargs = info.create_model_kwargs()
+        if task:
+            kwargs["task"] = task
+        return kwargs, info
+    kwargs = dict(name=model, task=task or (info.task if info else "pose"))
+    if info and info.task == kwargs["task"]:
+        kwargs.update({k: v for k, v in info.head.items() if k in ("num_keypoints", "num_classes")})
+    return kwargs, info
+
+
+def run(args):
+    if not args.out.endswith(".keras"):
+        raise SystemExit(f"error: the output must be a .keras file, got {args.out}")
+    kwargs, info = model_kwargs(args.src, args.model, args.task)
+    if args.input_shape:
+        kwargs["input_shape"] = (*args.input_shape, 3)
+    print(f"{args.src}: {info or 'layout not recognized'}")
+    model = create_model(**kwargs)
+    report = load_checkpoint(model, args.src)
+    with atomic_path(args.out) as tmp:
+        model.save(tmp)
+    print(f"{args.out}: {model.name} ({kwargs['task']}, input {tuple(model.input.shape[1:])}, "
+          f"{count_params(model):,} params), {report}")
+    return 0
