@@ -111,15 +111,24 @@ def _litehrnet(shapes):
     return "backbone", config, {}
 
 
-def _registry_variant(family, config):
+def variant_config(family, name):
+    """Full backbone configuration of registry variant `name` (class defaults + its row), lists for tuples."""
     from hrkeras.models.registry import FAMILIES
 
     fam = FAMILIES[family]
     params = inspect.signature(fam.backbone_cls.__init__).parameters
-    for name, row in fam.variants.items():
-        full = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
-        full.update(row)
-        if all(list(full[k]) == list(v) if isinstance(v, list) else full[k] == v for k, v in config.items()):
+    config = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
+    config.update(fam.variants[name])
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
+
+
+def registry_variant(family, config):
+    """The registry variant whose configuration agrees with `config` on every key `config` has, or None."""
+    from hrkeras.models.registry import FAMILIES
+
+    for name in FAMILIES[family].variants:
+        full = variant_config(family, name)
+        if all(full.get(k) == v for k, v in config.items()):
             return name
     return None
 
@@ -137,4 +146,4 @@ def describe_checkpoint(source):
             return None
     except KeyError:
         return None  # an unfamiliar layout; the loader lists the keys
-    return CheckpointInfo(family, task, config, head, _registry_variant(family, config))
+    return CheckpointInfo(family, task, config, head, registry_variant(family, config))

@@ -1,10 +1,11 @@
 """Load PyTorch-layout checkpoints into hrkeras models, all or nothing."""
+import collections
 import os
 import warnings
 from dataclasses import dataclass, field
 
 from .describe import describe_checkpoint
-from .keys import normalize_state_dict
+from .keys import normalize_key, normalize_state_dict
 from .mapping import slot_name, weight_slots
 from .readers import read_state_dict
 
@@ -26,10 +27,15 @@ class LoadReport:
 
 
 def _listing(title, names):
+    """Names under a title; long lists are summarized by module (`stage1.1.* (92)`) first."""
     if not names:
         return ""
     shown = "\n".join(f"    {n}" for n in names[:_SHOWN])
-    more = f"\n    ... and {len(names) - _SHOWN} more" if len(names) > _SHOWN else ""
+    more = ""
+    if len(names) > _SHOWN:
+        groups = collections.Counter(".".join((normalize_key(n) or n).replace("_", ".").split(".")[:2]) for n in names)
+        summary = ", ".join(f"{g}.* ({c})" for g, c in groups.most_common(8))
+        more = f"\n    ... and {len(names) - _SHOWN} more; by module: {summary}"
     return f"\n  {len(names)} {title}:\n{shown}{more}"
 
 
