@@ -66,15 +66,14 @@ def load_checkpoint(model, source, strict=True):
     """
     label = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "the state dict"
     state = read_state_dict(source) if isinstance(source, (str, os.PathLike)) else dict(source)
-    entries = normalize_state_dict(state)
     slots = weight_slots(model)
-    by_slot = {slot_name(k): (k, orig, arr) for k, (orig, arr) in entries.items()}
+    by_slot = {slot_name(k): (orig, arr) for k, (orig, arr) in normalize_state_dict(state).items()}
 
     missing = sorted(name for name in slots if name not in by_slot)
-    unexpected = sorted(orig for name, (_, orig, _) in by_slot.items() if name not in slots)
+    unexpected = sorted(orig for name, (orig, _) in by_slot.items() if name not in slots)
     mismatched = [
         f"{orig}: file {tuple(arr.shape)}, model {slots[name].torch_shape}"
-        for name, (_, orig, arr) in sorted(by_slot.items())
+        for name, (orig, arr) in sorted(by_slot.items())
         if name in slots and tuple(arr.shape) != slots[name].torch_shape
     ]
     if mismatched or (strict and (missing or unexpected)):
@@ -91,8 +90,8 @@ def load_checkpoint(model, source, strict=True):
             + _listing("unexpected keys in the file", unexpected)
             + hint + relax
         )
-    values = [(slots[name], arr) for name, (_, _, arr) in by_slot.items() if name in slots]
-    converted = [(slot, slot.value(arr)) for slot, arr in values]  # all conversions before any assignment
+    # every conversion before the first assignment, so a failure leaves the model untouched
+    converted = [(slots[name], slots[name].value(arr)) for name, (_, arr) in by_slot.items() if name in slots]
     for slot, value in converted:
         slot.variable.assign(value)
     report = LoadReport(len(converted), missing, unexpected)

@@ -95,7 +95,7 @@ class _Unpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if module == "collections" and name == "OrderedDict":
             return collections.OrderedDict
-        if module == "torch._utils" and name == "_rebuild_tensor_v2":
+        if module == "torch._utils" and name in ("_rebuild_tensor", "_rebuild_tensor_v2"):
             return _rebuild_tensor
         if module == "torch._utils" and name == "_rebuild_parameter":
             return _rebuild_parameter
