@@ -12,6 +12,10 @@ setup(
         "keras==3.15.1",
         "numpy>=2.0,<3",
         "pillow>=10",
+        # training and evaluation
+        "pycocotools==2.0.11",
+        "scikit-image==0.26.0",  # public-domain photos for the synthetic dataset's backgrounds
+        "tensorboard==2.21.0",
     ],
     extras_require={
         # Pick one TensorFlow: the CPU build, or the full build that GPU machines use.

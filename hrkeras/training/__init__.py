@@ -1,0 +1,1 @@
+"""Top-down pose training: data pipelines, losses, evaluation and the tf.distribute trainer."""

@@ -1,0 +1,58 @@
+"""Top-down inference: person crops -> heatmaps (with flip test) -> keypoints in image pixels."""
+import numpy as np
+import tensorflow as tf
+
+from hrkeras.codecs import flip_test_average
+from hrkeras.training.data.geometry import crop_to_image
+from hrkeras.training.evaluation import coco_keypoint_ap, topdown_results
+
+
+class TopDownPredictor:
+    """A pose model with its codec.
+
+    model: images [B, H, W, 3] (normalized) -> heatmaps [B, h, w, K]; codec: MSRAHeatmap;
+    flip_indices [K]; decode: codec decode method (None: the codec's default).
+    """
+
+    def __init__(self, model, codec, flip_indices, flip_test=True, decode=None):
+        self.model, self.codec, self.decode = model, codec, decode
+        self.flip_indices = np.asarray(flip_indices)
+        self.flip_test = flip_test
+        self._forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+
+    def heatmaps(self, images):
+        """images [B, H, W, 3] -> heatmaps [B, h, w, K] (float32 numpy), flip-averaged if flip_test."""
+        images = tf.convert_to_tensor(images, tf.float32)
+        if not self.flip_test:
+            return np.asarray(self._forward(images), np.float32)
+        both = np.asarray(self._forward(tf.concat([images, tf.reverse(images, axis=[2])], axis=0)), np.float32)
+        n = images.shape[0]
+        return flip_test_average(both[:n], both[n:], self.flip_indices)
+
+    def keypoints(self, images, center, scale):
+        """Crops + their boxes (center [B, 2], scale [B, 2]) -> keypoints [B, K, 2] image px, scores [B, K]."""
+        keypoints, scores = self.codec.decode(self.heatmaps(images), self.decode)
+        center, scale = np.asarray(center)[:, None], np.asarray(scale)[:, None]
+        return crop_to_image(keypoints, center, scale, self.codec.input_size), scores
+
+
+def predict_dataset(predictor, dataset):
+    """Run over an eval dataset of (images, meta) -> (COCO results list, number of crops)."""
+    parts = {"image_id": [], "keypoints": [], "scores": [], "box_scores": []}
+    for images, meta in dataset:
+        keypoints, scores = predictor.keypoints(images, meta["center"].numpy(), meta["scale"].numpy())
+        parts["image_id"].append(meta["image_id"].numpy())
+        parts["keypoints"].append(keypoints)
+        parts["scores"].append(scores)
+        parts["box_scores"].append(meta["score"].numpy())
+    if not parts["image_id"]:
+        return [], 0
+    joined = {k: np.concatenate(v) for k, v in parts.items()}
+    results = topdown_results(joined["image_id"], joined["keypoints"], joined["scores"], joined["box_scores"])
+    return results, len(joined["image_id"])
+
+
+def evaluate_coco(predictor, pipeline, ann_file, batch_size=32):
+    """COCO keypoint AP of `predictor` on a TopDownPipeline's instances -> (stats dict, summary text)."""
+    results, _ = predict_dataset(predictor, pipeline.eval_dataset(batch_size))
+    return coco_keypoint_ap(results, ann_file, return_summary=True)

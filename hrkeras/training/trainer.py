@@ -1,0 +1,127 @@
+"""The top-down pose trainer: a recipe, a tf.distribute strategy, one Keras `fit` per epoch.
+
+Each epoch's batches depend only on (seed, epoch), and every epoch ends with an
+atomic checkpoint of model + optimizer, so `resume=True` after a kill replays
+the interrupted epoch exactly and continues the schedule.
+"""
+import json
+import os
+import time
+
+import keras
+import tensorflow as tf
+
+from hrkeras.models.registry import create_model
+from hrkeras.training import checkpointing, datasets
+from hrkeras.training.data import coco_meta
+from hrkeras.training.distribute import is_chief, make_strategy
+from hrkeras.training.inference import TopDownPredictor, evaluate_coco
+from hrkeras.training.losses import KeypointMSE
+from hrkeras.training.schedules import WarmupMultiStep
+from hrkeras.utils.atomic import atomic_path
+
+
+def build_model(config, steps_per_epoch, weights=None):
+    """The recipe's pose model, compiled with its optimizer and loss (call inside strategy.scope())."""
+    width, height = config.input_size
+    model = create_model(config.model, task="pose", input_shape=(height, width, 3),
+                         num_keypoints=coco_meta.NUM_KEYPOINTS, weights=weights)
+    schedule = WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma,
+                               config.warmup_steps, config.warmup_ratio)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=KeypointMSE(config.ohkm_topk))
+    return model
+
+
+class _Progbar(keras.callbacks.ProgbarLogger):
+    """Keras' progress bar, numbering epochs out of the whole run rather than one `fit` call."""
+
+    def __init__(self, total_epochs, steps_per_epoch):
+        super().__init__()
+        self.total_epochs, self.steps_per_epoch = total_epochs, steps_per_epoch
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.epochs = self.total_epochs
+        self.target = self.target or self.steps_per_epoch
+
+
+def _write_json(path, data):
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
+        json.dump(data, f, indent=1)
+
+
+def _start_epoch(model, workdir, config, resume):
+    record = checkpointing.read_latest(workdir)
+    if record is None:
+        return 0
+    if not resume:
+        raise FileExistsError(f"{workdir} already holds a run (epoch {record['epoch']}); pass --resume to "
+                              "continue it or choose another --workdir")
+    if record.get("config") != config.to_dict():
+        raise ValueError(f"{workdir} was trained with another configuration ({record.get('config', {}).get('name')}); "
+                         "resume with the same config and overrides, or choose another --workdir")
+    checkpointing.restore_checkpoint(model, record)
+    return record["epoch"]
+
+
+def evaluate(model, config, pipeline, ann_file, batch_size=32):
+    """COCO keypoint AP of `model` on a validation pipeline -> (stats, summary text)."""
+    predictor = TopDownPredictor(model, pipeline.codec, coco_meta.flip_indices(), config.flip_test, config.decode)
+    return evaluate_coco(predictor, pipeline, ann_file, batch_size)
+
+
+def train(config, workdir, data_root=None, strategy="auto", devices=None, resume=False, mixed_precision=False,
+          verbose="auto"):
+    """Train `config` into `workdir` (checkpoints/, logs/, model.keras, history.json).
+
+    Returns {"epochs", "train_seconds", "val": last COCO stats or None, "model": path}.
+    """
+    if mixed_precision:
+        keras.mixed_precision.set_global_policy(
+            "mixed_float16" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16")
+    strategy = make_strategy(strategy, devices)
+    chief = is_chief(strategy)
+    data = datasets.splits(config, data_root)
+    train_pipe = datasets.train_pipeline(config, data["train"])
+    steps_per_epoch = len(train_pipe) // config.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f"{len(train_pipe)} training instances make no batch of {config.batch_size}; "
+                         "lower --batch-size")
+    with strategy.scope():
+        model = build_model(config, steps_per_epoch)
+    start = _start_epoch(model, workdir, config, resume)
+    os.makedirs(workdir, exist_ok=True)
+    val_pipe = datasets.val_pipeline(config, datasets.val_instances(config, data["val"])) if chief else None
+    callbacks = [checkpointing.EpochCheckpoint(workdir, write=chief, extra={"config": config.to_dict()}),
+                 keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False),
+                 _Progbar(config.epochs, steps_per_epoch)]
+    shard = tf.data.Options()
+    shard.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    history_path = os.path.join(workdir, "history.json")
+    history = []
+    if start and os.path.exists(history_path):
+        with open(history_path) as f:
+            history = [entry for entry in json.load(f) if entry["epoch"] <= start]
+    val_writer = tf.summary.create_file_writer(os.path.join(workdir, "logs", "val")) if chief else None
+    stats, began = None, time.time()
+    for epoch in range(start, config.epochs):
+        batches = train_pipe.train_dataset(config.batch_size, epoch).with_options(shard)
+        logs = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, callbacks=callbacks, verbose=verbose).history
+        entry = {"epoch": epoch + 1, **{k: float(v[-1]) for k, v in logs.items()}}
+        last = epoch + 1 == config.epochs
+        if chief and (last or (epoch + 1) % config.val_interval == 0):
+            stats, summary = evaluate(model, config, val_pipe, data["val"].ann_file)
+            entry["val"] = stats
+            print(f"epoch {epoch + 1}: COCO keypoint evaluation on {config.val_split}\n{summary}", flush=True)
+            with val_writer.as_default(step=epoch + 1):
+                for name, value in stats.items():
+                    tf.summary.scalar(f"coco/{name}", value)
+        history.append(entry)
+        if chief:
+            _write_json(history_path, history)
+    seconds = time.time() - began
+    model_path = os.path.join(workdir, "model.keras")
+    if chief:
+        with atomic_path(model_path) as tmp:
+            model.save(tmp)
+    return {"epochs": config.epochs, "train_seconds": seconds, "val": stats, "model": model_path}
