@@ -8,6 +8,7 @@ recipes train on the project's embedded dataset in minutes on a CPU.
 """
 import dataclasses
 import difflib
+import json
 
 from hrkeras.training.data.augment import Augmentation
 
@@ -19,6 +20,7 @@ class TrainConfig:
     name: str
     model: str
     input_size: tuple
+    model_kwargs: dict = dataclasses.field(default_factory=dict)  # backbone overrides, e.g. stage_modules
     dataset: str = "coco"                   # "coco" (needs a data root) or "synthetic"
     train_split: str = "train2017"
     val_split: str = "val2017"
@@ -49,7 +51,8 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self):
-        return dataclasses.asdict(self)
+        """JSON-ready dict (tuples as lists), as stored in checkpoints."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
 
 
 def _paper(name, model, input_size, lr, batch_size, **kw):

@@ -25,7 +25,7 @@ def build_model(config, steps_per_epoch, weights=None):
     """The recipe's pose model, compiled with its optimizer and loss (call inside strategy.scope())."""
     width, height = config.input_size
     model = create_model(config.model, task="pose", input_shape=(height, width, 3),
-                         num_keypoints=coco_meta.NUM_KEYPOINTS, weights=weights)
+                         num_keypoints=coco_meta.NUM_KEYPOINTS, weights=weights, **config.model_kwargs)
     schedule = WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma,
                                config.warmup_steps, config.warmup_ratio)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=KeypointMSE(config.ohkm_topk))
@@ -35,14 +35,13 @@ def build_model(config, steps_per_epoch, weights=None):
 class _Progbar(keras.callbacks.ProgbarLogger):
     """Keras' progress bar, numbering epochs out of the whole run rather than one `fit` call."""
 
-    def __init__(self, total_epochs, steps_per_epoch):
+    def __init__(self, total_epochs):
         super().__init__()
-        self.total_epochs, self.steps_per_epoch = total_epochs, steps_per_epoch
+        self.total_epochs = total_epochs
 
     def set_params(self, params):
         super().set_params(params)
         self.epochs = self.total_epochs
-        self.target = self.target or self.steps_per_epoch
 
 
 def _write_json(path, data):
@@ -57,9 +56,10 @@ def _start_epoch(model, workdir, config, resume):
     if not resume:
         raise FileExistsError(f"{workdir} already holds a run (epoch {record['epoch']}); pass --resume to "
                               "continue it or choose another --workdir")
-    if record.get("config") != config.to_dict():
-        raise ValueError(f"{workdir} was trained with another configuration ({record.get('config', {}).get('name')}); "
-                         "resume with the same config and overrides, or choose another --workdir")
+    saved = {k: v for k, v in record.get("config", {}).items() if k != "epochs"}
+    if saved != {k: v for k, v in config.to_dict().items() if k != "epochs"}:
+        raise ValueError(f"{workdir} was trained with another configuration ({saved.get('name')}); resume with "
+                         "the same config and overrides (only --epochs may change), or choose another --workdir")
     checkpointing.restore_checkpoint(model, record)
     return record["epoch"]
 
@@ -74,11 +74,13 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
           verbose="auto"):
     """Train `config` into `workdir` (checkpoints/, logs/, model.keras, history.json).
 
-    Returns {"epochs", "train_seconds", "val": last COCO stats or None, "model": path}.
+    Returns {"epochs", "steps_per_epoch", "replicas", "train_seconds", "val": last COCO stats or None,
+    "model": path}.
     """
     if mixed_precision:
         keras.mixed_precision.set_global_policy(
             "mixed_float16" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16")
+    keras.utils.set_random_seed(config.seed)  # same initial weights on every worker and every run
     strategy = make_strategy(strategy, devices)
     chief = is_chief(strategy)
     data = datasets.splits(config, data_root)
@@ -94,7 +96,7 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     val_pipe = datasets.val_pipeline(config, datasets.val_instances(config, data["val"])) if chief else None
     callbacks = [checkpointing.EpochCheckpoint(workdir, write=chief, extra={"config": config.to_dict()}),
                  keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False),
-                 _Progbar(config.epochs, steps_per_epoch)]
+                 _Progbar(config.epochs)]
     shard = tf.data.Options()
     shard.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     history_path = os.path.join(workdir, "history.json")
@@ -106,7 +108,9 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     stats, began = None, time.time()
     for epoch in range(start, config.epochs):
         batches = train_pipe.train_dataset(config.batch_size, epoch).with_options(shard)
-        logs = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, callbacks=callbacks, verbose=verbose).history
+        # A fixed step count: exhausting the iterator would advance the optimizer step counter once more.
+        logs = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, steps_per_epoch=steps_per_epoch,
+                         shuffle=False, callbacks=callbacks, verbose=verbose).history
         entry = {"epoch": epoch + 1, **{k: float(v[-1]) for k, v in logs.items()}}
         last = epoch + 1 == config.epochs
         if chief and (last or (epoch + 1) % config.val_interval == 0):
@@ -124,4 +128,5 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     if chief:
         with atomic_path(model_path) as tmp:
             model.save(tmp)
-    return {"epochs": config.epochs, "train_seconds": seconds, "val": stats, "model": model_path}
+    return {"epochs": config.epochs, "steps_per_epoch": steps_per_epoch, "replicas": strategy.num_replicas_in_sync,
+            "train_seconds": seconds, "val": stats, "model": model_path}

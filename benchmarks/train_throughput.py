@@ -1,0 +1,73 @@
+"""Training throughput (images/s) of hrkeras (Keras 3 on TensorFlow) beside the PyTorch reference
+(mmpose 1.3.2 modules, eager) doing the same step: batch 8 at 256x192, heatmap MSE, Adam, 2 threads.
+
+    python benchmarks/train_throughput.py [--models litehrnet_18 hrnet_w32] [--steps 10]
+
+The reference runs in .venv-ref (tests/fixtures/install_reference.sh); without it only our side runs.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REF_PYTHON = os.path.join(ROOT, ".venv-ref", "bin", "python")
+
+
+def keras_images_per_s(name, batch, height, width, steps):
+    import keras
+    import tensorflow as tf
+
+    import hrkeras
+    from hrkeras.training.losses import KeypointMSE
+
+    model = hrkeras.create_model(name, input_shape=(height, width, 3))
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=KeypointMSE())
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, height, width, 3), np.float32)
+    y = rng.random((batch, height // 4, width // 4, 17), np.float32)
+    w = np.ones((batch, 17), np.float32)
+    data = tf.data.Dataset.from_tensors((x, y, w)).repeat()
+    model.fit(data, steps_per_epoch=3, verbose=0)  # trace and warm up
+    began = time.perf_counter()
+    model.fit(data, steps_per_epoch=steps, verbose=0)
+    return steps * batch / (time.perf_counter() - began)
+
+
+def torch_images_per_s(name, batch, height, width, steps, threads):
+    if not os.path.exists(REF_PYTHON):
+        return None
+    out = subprocess.run([REF_PYTHON, os.path.join(ROOT, "benchmarks", "torch_reference_step.py"), name,
+                          str(batch), str(height), str(width), str(steps), str(threads)],
+                         capture_output=True, text=True, check=True).stdout
+    return float(out.rsplit("IMAGES_PER_S ", 1)[1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", default=["litehrnet_18", "hrnet_w32"])
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--size", type=int, nargs=2, default=(256, 192), metavar=("H", "W"))
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    h, w = args.size
+    print(f"training step: batch {args.batch}, {h}x{w}, MSE, Adam, {args.threads} threads; images/s")
+    print(f"{'model':14s} {'hrkeras':>9s} {'torch ref':>9s} {'ratio':>6s}")
+    for name in args.models:
+        ours = keras_images_per_s(name, args.batch, h, w, args.steps)
+        ref = torch_images_per_s(name, args.batch, h, w, args.steps, args.threads)
+        ratio = f"{ours / ref:6.2f}" if ref else "     -"
+        print(f"{name:14s} {ours:9.1f} {ref or float('nan'):9.1f} {ratio}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""`hrkeras predict IMAGE... --model M --weights W --out DIR`: keypoints as JSON + skeleton drawings."""
+import json
+import os
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from hrkeras.utils.atomic import atomic_path
+
+
+def add_parser(sub):
+    p = sub.add_parser("predict", help="top-down keypoints for images: skeleton drawings and JSON")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--model", required=True, help="registry name (litehrnet_18, hrnet_w32, ...) or a .keras file")
+    p.add_argument("--weights", help=".keras / .weights.h5 / official .pth checkpoint")
+    p.add_argument("--input-size", type=int, nargs=2, metavar=("W", "H"), default=None,
+                   help="model input for registry names (default 192 256)")
+    p.add_argument("--boxes", metavar="JSON",
+                   help='person boxes per image file name: {"a.jpg": [[x, y, w, h], ...]} (default: the whole image)')
+    p.add_argument("--out", required=True, metavar="DIR", help="where the drawings and JSON go")
+    p.add_argument("--threshold", type=float, default=0.3, help="draw joints scoring at least this")
+    p.add_argument("--no-flip", action="store_true", help="disable flip test")
+    p.set_defaults(func=run)
+
+
+def draw_skeleton(image, persons, skeleton, threshold):
+    """Draw each person's limbs and joints ([K, 3] x, y, score) scoring >= threshold on a PIL image."""
+    draw = ImageDraw.Draw(image)
+    radius = max(2, round(max(image.size) / 200))
+    for person in persons:
+        points = np.asarray(person["keypoints"])
+        for a, b in skeleton:
+            if min(points[a, 2], points[b, 2]) >= threshold:
+                draw.line([tuple(points[a, :2]), tuple(points[b, :2])], fill=(0, 255, 0), width=radius)
+        for k, (x, y, score) in enumerate(points):
+            if score >= threshold:
+                color = (255, 64, 64) if k % 2 else (64, 128, 255)  # COCO: odd = left joints
+                draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=color)
+    return image
+
+
+def predict_image(predictor, image, boxes):
+    """image uint8 [H, W, 3], boxes [[x, y, w, h], ...] -> persons [{"bbox", "keypoints" [K, 3]}]."""
+    import tensorflow as tf
+
+    from hrkeras.training.data import warp
+    from hrkeras.training.data.geometry import bbox_to_center_scale
+
+    input_size = predictor.codec.input_size
+    centers, scales = zip(*(bbox_to_center_scale(b, input_size[0] / input_size[1]) for b in boxes))
+    crops = [warp.normalize(warp.crop_image(tf.constant(image), warp.affine_matrix(
+        tf.constant(c, tf.float32), tf.constant(s, tf.float32), 0.0, input_size), input_size))
+        for c, s in zip(centers, scales)]
+    keypoints, scores = predictor.keypoints(tf.stack(crops), np.stack(centers), np.stack(scales))
+    return [{"bbox": [float(v) for v in box],
+             "keypoints": np.concatenate([k, s[:, None]], axis=1).round(3).tolist()}
+            for box, k, s in zip(boxes, keypoints, scores)]
+
+
+def run(args):
+    from hrkeras.codecs import MSRAHeatmap
+    from hrkeras.training.data import coco_meta
+    from hrkeras.training.inference import TopDownPredictor
+    from hrkeras.training.pose_model import load_pose_model
+
+    model = load_pose_model(args.model, args.weights, args.input_size)
+    height, width = model.input.shape[1:3]
+    heat_h, heat_w = model.output.shape[1:3]
+    codec = MSRAHeatmap((width, height), (heat_w, heat_h))
+    predictor = TopDownPredictor(model, codec, coco_meta.flip_indices(), flip_test=not args.no_flip)
+    boxes = {}
+    if args.boxes:
+        with open(args.boxes) as f:
+            boxes = json.load(f)
+    os.makedirs(args.out, exist_ok=True)
+    for path in args.images:
+        try:
+            image = Image.open(path).convert("RGB")
+        except OSError as e:
+            raise SystemExit(f"error: cannot read image {path}: {e}")
+        name = os.path.basename(path)
+        person_boxes = boxes.get(name) or [[0.0, 0.0, float(image.width), float(image.height)]]
+        persons = predict_image(predictor, np.asarray(image), person_boxes)
+        stem = os.path.splitext(name)[0]
+        with atomic_path(os.path.join(args.out, f"{stem}.json")) as tmp, open(tmp, "w") as f:
+            json.dump({"image": path, "keypoint_names": list(coco_meta.KEYPOINT_NAMES), "persons": persons}, f)
+        with atomic_path(os.path.join(args.out, f"{stem}_pose.jpg")) as tmp:
+            draw_skeleton(image, persons, coco_meta.SKELETON, args.threshold).save(tmp, quality=92)
+        print(f"{path}: {len(persons)} person(s) -> {args.out}/{stem}_pose.jpg, {stem}.json")
+    return 0

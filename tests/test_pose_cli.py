@@ -1,0 +1,67 @@
+"""`hrkeras predict` and `hrkeras evaluate` on a tiny saved model."""
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hrkeras.cli.main import main
+
+TINY = dict(stage_modules=(1, 1, 1), stage_blocks=(1, 1, 1), widths=(8, 16, 32, 64))
+
+
+@pytest.fixture(scope="module")
+def tiny_model_file(tmp_path_factory):
+    import hrkeras
+
+    model = hrkeras.create_model("litehrnet_18", input_shape=(64, 64, 3), **TINY)
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    model.save(path)
+    return path
+
+
+def test_predict_writes_keypoints_and_drawing(tmp_path, tiny_model_file):
+    image = tmp_path / "person.jpg"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (120, 90, 3), np.uint8)).save(image)
+    boxes = tmp_path / "boxes.json"
+    boxes.write_text(json.dumps({"person.jpg": [[10, 5, 40, 100], [50, 20, 30, 60]]}))
+    out = tmp_path / "out"
+    assert main(["predict", str(image), "--model", str(tiny_model_file), "--boxes", str(boxes), "--out", str(out)]) == 0
+    result = json.loads((out / "person.json").read_text())
+    assert len(result["keypoint_names"]) == 17 and len(result["persons"]) == 2
+    for person, (x, y, w, h) in zip(result["persons"], [[10, 5, 40, 100], [50, 20, 30, 60]]):
+        points = np.array(person["keypoints"])
+        assert points.shape == (17, 3)
+        # heatmap maxima lie inside the crop, which is the box padded by 1.25 (and widened to 1:1)
+        side = max(w, h) * 1.25
+        cx, cy = x + w / 2, y + h / 2
+        assert np.all(np.abs(points[:, 0] - cx) <= side / 2 + 1) and np.all(np.abs(points[:, 1] - cy) <= side / 2 + 1)
+    assert Image.open(out / "person_pose.jpg").size == (90, 120)
+
+
+def test_predict_rejects_unreadable_image(tmp_path, tiny_model_file):
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not a jpeg")
+    with pytest.raises(SystemExit, match="cannot read image"):
+        main(["predict", str(bad), "--model", str(tiny_model_file), "--out", str(tmp_path / "o")])
+
+
+def test_predict_rejects_weights_beside_a_keras_file(tmp_path, tiny_model_file):
+    with pytest.raises(ValueError, match="already holds its weights"):
+        main(["predict", "x.jpg", "--model", str(tiny_model_file), "--weights", "w.pth", "--out", str(tmp_path)])
+
+
+def test_evaluate_reports_coco_ap_and_pck(tmp_path, capsys):
+    import hrkeras
+    from hrkeras.training.data.synthetic import make_synthetic_dataset
+
+    make_synthetic_dataset(tmp_path / "coco", {"val2017": 3}, seed=1)
+    weights = tmp_path / "tiny256.keras"
+    hrkeras.create_model("litehrnet_18", input_shape=(256, 192, 3), **TINY).save(weights)
+    assert main(["evaluate", "--config", "litehrnet_18_coco_256x192", "--data", str(tmp_path / "coco"),
+                 "--weights", str(weights)]) == 0
+    out = capsys.readouterr().out
+    assert "Average Precision  (AP) @[ IoU=0.50:0.95" in out
+    ap = float(out.rsplit("OKS AP ", 1)[1].split()[0])
+    pck = float(out.split("PCK@0.2 (box size): ", 1)[1].split()[0])
+    assert 0.0 <= ap < 0.2 and 0.0 <= pck < 0.5  # an untrained model scores near zero
