@@ -17,7 +17,7 @@ def run_tiny(workdir, data_root, *args, env=None, timeout=600):
     proc = subprocess.run([sys.executable, SCRIPT, str(workdir), str(data_root), *args], capture_output=True,
                           text=True, timeout=timeout, env={**os.environ, **(env or {})})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return json.loads(proc.stdout.rsplit("RESULT ", 1)[1])
+    return json.loads(proc.stdout.rsplit("RESULT ", 1)[1].splitlines()[0])
 
 
 def history(workdir):
@@ -108,14 +108,15 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted_run(tmp_path, data_
 
 @pytest.mark.slow
 def test_two_replicas_train_like_one(tmp_path, data_root):
-    one = run_tiny(tmp_path / "one", data_root, "--epochs", "2", "--strategy", "default")
-    two = run_tiny(tmp_path / "two", data_root, "--epochs", "2", "--cpu-replicas", "2")
+    common = ("--epochs", "2", "--batch-size", "8")
+    one = run_tiny(tmp_path / "one", data_root, *common, "--strategy", "default")
+    two = run_tiny(tmp_path / "two", data_root, *common, "--cpu-replicas", "2")
     assert two["replicas"] == 2 and one["replicas"] == 1
     losses_one = [e["loss"] for e in history(tmp_path / "one")]
     losses_two = [e["loss"] for e in history(tmp_path / "two")]
     # Same global batch and data; BatchNorm statistics are per replica (as in the reference
     # trainers), so the losses agree closely but not bitwise.
-    np.testing.assert_allclose(losses_two, losses_one, rtol=0.05)
+    np.testing.assert_allclose(losses_two, losses_one, rtol=0.02)
 
 
 def _free_port():
@@ -135,7 +136,7 @@ def test_multi_worker_two_local_processes(tmp_path, data_root):
              "--strategy", "multiworker"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env))
     outputs = [p.communicate(timeout=900)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], "\n".join(o[-3000:] for o in outputs)
-    chief = json.loads(outputs[0].rsplit("RESULT ", 1)[1])
+    chief = json.loads(outputs[0].rsplit("RESULT ", 1)[1].splitlines()[0])
     assert chief["replicas"] == 2
     assert (tmp_path / "worker0" / "checkpoints" / "latest.json").exists()
     assert not (tmp_path / "worker1" / "checkpoints").exists()

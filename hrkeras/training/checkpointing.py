@@ -8,8 +8,6 @@ a run killed at any moment leaves a valid checkpoint behind.
 import json
 import os
 
-import keras
-
 from hrkeras.utils.atomic import atomic_path
 
 LATEST = "latest.json"
@@ -52,16 +50,3 @@ def restore_checkpoint(model, record):
     """Load model and optimizer variables of a checkpoint record into a compiled model."""
     model.optimizer.build(model.trainable_variables)
     model.load_weights(record["weights"])
-
-
-class EpochCheckpoint(keras.callbacks.Callback):
-    """Saves a checkpoint at the end of every epoch (only where `write` is true: the chief)."""
-
-    def __init__(self, workdir, write=True, extra=None):
-        super().__init__()
-        self.workdir, self.write, self.extra = workdir, write, extra or {}
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.write:
-            save_checkpoint(self.model, self.workdir, epoch + 1,
-                            {**self.extra, "logs": {k: float(v) for k, v in (logs or {}).items()}})

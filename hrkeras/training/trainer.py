@@ -9,6 +9,7 @@ import os
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from hrkeras.models.registry import create_model
@@ -44,15 +45,31 @@ class _Progbar(keras.callbacks.ProgbarLogger):
         self.epochs = self.total_epochs
 
 
+def _multi_worker_compat(model):
+    """Work around Keras 3.15's `fit` under MultiWorkerMirroredStrategy (tensorflow/tensorflow#72388).
+
+    - fit first reduces one input batch (a tuple of PerReplica values) with strategy.reduce to build the
+      model symbolically, which the collective reduce rejects: the functional model is built already, so
+      build the optimizer and skip that step;
+    - fit reduces the step's logs with strategy.reduce("MEAN", v, axis=0), which fails on scalars: return
+      each log as a [1] tensor, which that reduction averages over the workers into a scalar.
+    """
+    model.optimizer.build(model.trainable_variables)
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+    train_step = model.train_step
+    model.train_step = lambda data: {k: tf.reshape(v, [1]) for k, v in train_step(data).items()}
+
+
 def _write_json(path, data):
     with atomic_path(path) as tmp, open(tmp, "w") as f:
         json.dump(data, f, indent=1)
 
 
-def _start_epoch(model, workdir, config, resume):
+def _resume_record(model, workdir, config, resume):
+    """The checkpoint record to continue from (restored into `model`), or None for a fresh run."""
     record = checkpointing.read_latest(workdir)
     if record is None:
-        return 0
+        return None
     if not resume:
         raise FileExistsError(f"{workdir} already holds a run (epoch {record['epoch']}); pass --resume to "
                               "continue it or choose another --workdir")
@@ -61,7 +78,7 @@ def _start_epoch(model, workdir, config, resume):
         raise ValueError(f"{workdir} was trained with another configuration ({saved.get('name')}); resume with "
                          "the same config and overrides (only --epochs may change), or choose another --workdir")
     checkpointing.restore_checkpoint(model, record)
-    return record["epoch"]
+    return record
 
 
 def evaluate(model, config, pipeline, ann_file, batch_size=32):
@@ -91,19 +108,18 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
                          "lower --batch-size")
     with strategy.scope():
         model = build_model(config, steps_per_epoch)
-    start = _start_epoch(model, workdir, config, resume)
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            _multi_worker_compat(model)
+    record = _resume_record(model, workdir, config, resume)
+    start = record["epoch"] if record else 0
     os.makedirs(workdir, exist_ok=True)
     val_pipe = datasets.val_pipeline(config, datasets.val_instances(config, data["val"])) if chief else None
-    callbacks = [checkpointing.EpochCheckpoint(workdir, write=chief, extra={"config": config.to_dict()}),
-                 keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False),
-                 _Progbar(config.epochs)]
+    callbacks = [_Progbar(config.epochs)]
+    if chief:
+        callbacks.append(keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False))
     shard = tf.data.Options()
     shard.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    history_path = os.path.join(workdir, "history.json")
-    history = []
-    if start and os.path.exists(history_path):
-        with open(history_path) as f:
-            history = [entry for entry in json.load(f) if entry["epoch"] <= start]
+    history = record["history"] if record else []
     val_writer = tf.summary.create_file_writer(os.path.join(workdir, "logs", "val")) if chief else None
     stats, began = None, time.time()
     for epoch in range(start, config.epochs):
@@ -111,7 +127,7 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
         # A fixed step count: exhausting the iterator would advance the optimizer step counter once more.
         logs = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, steps_per_epoch=steps_per_epoch,
                          shuffle=False, callbacks=callbacks, verbose=verbose).history
-        entry = {"epoch": epoch + 1, **{k: float(v[-1]) for k, v in logs.items()}}
+        entry = {"epoch": epoch + 1, **{k: np.asarray(v[-1], np.float64).item() for k, v in logs.items()}}
         last = epoch + 1 == config.epochs
         if chief and (last or (epoch + 1) % config.val_interval == 0):
             stats, summary = evaluate(model, config, val_pipe, data["val"].ann_file)
@@ -121,8 +137,9 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
                 for name, value in stats.items():
                     tf.summary.scalar(f"coco/{name}", value)
         history.append(entry)
-        if chief:
-            _write_json(history_path, history)
+        if chief:  # the checkpoint (with the history) comes last: a kill before it replays this epoch
+            _write_json(os.path.join(workdir, "history.json"), history)
+            checkpointing.save_checkpoint(model, workdir, epoch + 1, {"config": config.to_dict(), "history": history})
     seconds = time.time() - began
     model_path = os.path.join(workdir, "model.keras")
     if chief:
