@@ -53,4 +53,7 @@ def test_committed_fixtures_are_what_the_script_makes(tmp_path):
         committed, _, _ = load_case(FIXTURES, case)
         assert set(fresh) == set(committed)
         for key in fresh:
-            np.testing.assert_allclose(fresh[key], committed[key], rtol=1e-5, atol=1e-6, err_msg=f"{case}: {key}")
+            # float32 results of a rerun differ in the last bits (thread-dependent summation order):
+            # compare relative to each array's range, as the parity tests do.
+            scale = float(np.abs(committed[key]).max()) or 1.0
+            np.testing.assert_allclose(fresh[key], committed[key], rtol=1e-5, atol=1e-5 * scale, err_msg=f"{case}: {key}")

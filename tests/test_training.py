@@ -78,6 +78,9 @@ def test_train_writes_checkpoints_and_resumes(tmp_path, data_root):
     train(tiny_config(epochs=2), str(workdir), data_root=str(data_root), resume=True, verbose=0)
     assert [e["epoch"] for e in history(workdir)] == [1, 2]
     model = keras.models.load_model(workdir / "model.keras")
+    fresh = subprocess.run([sys.executable, "-c", "import hrkeras, keras, sys; keras.models.load_model(sys.argv[1])",
+                            str(workdir / "model.keras")], capture_output=True, text=True)
+    assert fresh.returncode == 0, fresh.stderr[-2000:]  # loads with `import hrkeras` alone
     assert model.output.shape[1:] == (16, 16, 17)
     assert int(model.optimizer.iterations.numpy()) == 2 * first["steps_per_epoch"]  # resumed optimizer kept counting
 
