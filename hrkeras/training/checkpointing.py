@@ -30,6 +30,12 @@ def read_latest(workdir):
     return record
 
 
+def write_json(path, data):
+    """Write `data` as JSON to `path` atomically."""
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
+        json.dump(data, f, indent=1)
+
+
 def save_checkpoint(model, workdir, epoch, extra=None, keep=2):
     """Write the weights + optimizer state after `epoch` (1-based), then point latest.json at them.
 
@@ -39,8 +45,7 @@ def save_checkpoint(model, workdir, epoch, extra=None, keep=2):
     name = f"epoch_{epoch:03d}.weights.h5"
     with atomic_path(os.path.join(folder, name)) as tmp:
         model.save_weights(tmp)
-    with atomic_path(os.path.join(folder, LATEST)) as tmp, open(tmp, "w") as f:
-        json.dump({"epoch": epoch, "weights": name, **(extra or {})}, f, indent=1)
+    write_json(os.path.join(folder, LATEST), {"epoch": epoch, "weights": name, **(extra or {})})
     old = sorted(n for n in os.listdir(folder) if n.startswith("epoch_") and n.endswith(".weights.h5"))
     for stale in old[:-keep]:
         os.remove(os.path.join(folder, stale))

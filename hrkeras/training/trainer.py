@@ -4,7 +4,6 @@ Each epoch's batches depend only on (seed, epoch), and every epoch ends with an
 atomic checkpoint of model + optimizer, so `resume=True` after a kill replays
 the interrupted epoch exactly and continues the schedule.
 """
-import json
 import os
 import time
 
@@ -22,11 +21,11 @@ from hrkeras.training.schedules import WarmupMultiStep
 from hrkeras.utils.atomic import atomic_path
 
 
-def build_model(config, steps_per_epoch, weights=None):
+def build_model(config, steps_per_epoch):
     """The recipe's pose model, compiled with its optimizer and loss (call inside strategy.scope())."""
     width, height = config.input_size
     model = create_model(config.model, task="pose", input_shape=(height, width, 3),
-                         num_keypoints=coco_meta.NUM_KEYPOINTS, weights=weights, **config.model_kwargs)
+                         num_keypoints=coco_meta.NUM_KEYPOINTS, **config.model_kwargs)
     schedule = WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma,
                                config.warmup_steps, config.warmup_ratio)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=KeypointMSE(config.ohkm_topk))
@@ -58,11 +57,6 @@ def _multi_worker_compat(model):
     model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
     train_step = model.train_step
     model.train_step = lambda data: {k: tf.reshape(v, [1]) for k, v in train_step(data).items()}
-
-
-def _write_json(path, data):
-    with atomic_path(path) as tmp, open(tmp, "w") as f:
-        json.dump(data, f, indent=1)
 
 
 def _resume_record(model, workdir, config, resume):
@@ -138,7 +132,7 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
                     tf.summary.scalar(f"coco/{name}", value)
         history.append(entry)
         if chief:  # the checkpoint (with the history) comes last: a kill before it replays this epoch
-            _write_json(os.path.join(workdir, "history.json"), history)
+            checkpointing.write_json(os.path.join(workdir, "history.json"), history)
             checkpointing.save_checkpoint(model, workdir, epoch + 1, {"config": config.to_dict(), "history": history})
     seconds = time.time() - began
     model_path = os.path.join(workdir, "model.keras")
