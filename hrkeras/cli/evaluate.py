@@ -18,25 +18,22 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
-def pck_of(predictor, pipeline, instances, threshold=0.2):
-    """PCK@threshold (normalized by the box's longer side) over the instances' labeled joints."""
+def pck_of(predictions, instances, threshold=0.2):
+    """PCK@threshold (normalized by the box's longer side) of `predict_dataset` output over the
+    instances' labeled joints."""
     from hrkeras.training.evaluation import pck
 
-    preds, order = [], []
-    for images, meta in pipeline.eval_dataset(32):
-        preds.append(predictor.keypoints(images, meta["center"].numpy(), meta["scale"].numpy())[0])
-        order.append(meta["index"].numpy())
-    chosen = [instances[i] for i in np.concatenate(order)]
+    chosen = [instances[i] for i in predictions["index"]]
     gt = np.stack([inst.keypoints for inst in chosen])
     sizes = np.array([max(inst.bbox[2:]) for inst in chosen])
-    return pck(np.concatenate(preds), gt[..., :2], gt[..., 2] > 0, sizes, threshold)
+    return pck(predictions["keypoints"], gt[..., :2], gt[..., 2] > 0, sizes, threshold)
 
 
 def run(args):
     from hrkeras.training import datasets
     from hrkeras.training.configs import get_config
     from hrkeras.training.data import coco_meta
-    from hrkeras.training.inference import TopDownPredictor, evaluate_coco
+    from hrkeras.training.inference import TopDownPredictor, evaluate_coco, predict_dataset
     from hrkeras.training.pose_model import load_pose_model
 
     config = get_config(args.config).replace(det_file=args.det_file)
@@ -47,9 +44,10 @@ def run(args):
     pipeline = datasets.val_pipeline(config, instances)
     predictor = TopDownPredictor(model, pipeline.codec, coco_meta.flip_indices(), not args.no_flip,
                                  args.decode or config.decode)
-    stats, summary = evaluate_coco(predictor, pipeline, split.ann_file)
+    predictions = predict_dataset(predictor, pipeline.eval_dataset(32))
+    stats, summary = evaluate_coco(predictions, split.ann_file)
     print(summary)
     if not args.det_file:
-        print(f"PCK@0.2 (box size): {pck_of(predictor, pipeline, instances):.4f}")
+        print(f"PCK@0.2 (box size): {pck_of(predictions, instances):.4f}")
     print(f"{config.name} {weights}: OKS AP {stats['AP']:.4f}")
     return 0

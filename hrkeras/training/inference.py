@@ -37,22 +37,23 @@ class TopDownPredictor:
 
 
 def predict_dataset(predictor, dataset):
-    """Run over an eval dataset of (images, meta) -> (COCO results list, number of crops)."""
-    parts = {"image_id": [], "keypoints": [], "scores": [], "box_scores": []}
+    """Run over an eval dataset of (images, meta) -> arrays over all crops: index [N], image_id [N],
+    keypoints [N, K, 2] image px, scores [N, K], box_scores [N] (an empty dict for no crops)."""
+    parts = {"index": [], "image_id": [], "keypoints": [], "scores": [], "box_scores": []}
     for images, meta in dataset:
         keypoints, scores = predictor.keypoints(images, meta["center"].numpy(), meta["scale"].numpy())
+        parts["index"].append(meta["index"].numpy())
         parts["image_id"].append(meta["image_id"].numpy())
         parts["keypoints"].append(keypoints)
         parts["scores"].append(scores)
         parts["box_scores"].append(meta["score"].numpy())
-    if not parts["image_id"]:
-        return [], 0
-    joined = {k: np.concatenate(v) for k, v in parts.items()}
-    results = topdown_results(joined["image_id"], joined["keypoints"], joined["scores"], joined["box_scores"])
-    return results, len(joined["image_id"])
+    return {k: np.concatenate(v) for k, v in parts.items()} if parts["index"] else {}
 
 
-def evaluate_coco(predictor, pipeline, ann_file, batch_size=32):
-    """COCO keypoint AP of `predictor` on a TopDownPipeline's instances -> (stats dict, summary text)."""
-    results, _ = predict_dataset(predictor, pipeline.eval_dataset(batch_size))
+def evaluate_coco(predictions, ann_file):
+    """COCO keypoint AP of `predict_dataset` output -> (stats dict, summary text)."""
+    results = []
+    if predictions:
+        results = topdown_results(predictions["image_id"], predictions["keypoints"], predictions["scores"],
+                                  predictions["box_scores"])
     return coco_keypoint_ap(results, ann_file, return_summary=True)

@@ -15,7 +15,7 @@ from hrkeras.models.registry import create_model
 from hrkeras.training import checkpointing, datasets
 from hrkeras.training.data import coco_meta
 from hrkeras.training.distribute import is_chief, make_strategy
-from hrkeras.training.inference import TopDownPredictor, evaluate_coco
+from hrkeras.training.inference import TopDownPredictor, evaluate_coco, predict_dataset
 from hrkeras.training.losses import KeypointMSE
 from hrkeras.training.schedules import WarmupMultiStep
 from hrkeras.utils.atomic import atomic_path
@@ -78,7 +78,7 @@ def _resume_record(model, workdir, config, resume):
 def evaluate(model, config, pipeline, ann_file, batch_size=32):
     """COCO keypoint AP of `model` on a validation pipeline -> (stats, summary text)."""
     predictor = TopDownPredictor(model, pipeline.codec, coco_meta.flip_indices(), config.flip_test, config.decode)
-    return evaluate_coco(predictor, pipeline, ann_file, batch_size)
+    return evaluate_coco(predict_dataset(predictor, pipeline.eval_dataset(batch_size)), ann_file)
 
 
 def train(config, workdir, data_root=None, strategy="auto", devices=None, resume=False, mixed_precision=False,
