@@ -23,8 +23,11 @@ def keras_images_per_s(name, batch, height, width, steps):
 
     import hrkeras
     from hrkeras.training.losses import KeypointMSE
+    from hrkeras.training.speedups import skip_graph_rewrites_on_cpu, use_fused_batch_norm
 
+    skip_graph_rewrites_on_cpu()  # as the trainer does
     model = hrkeras.create_model(name, input_shape=(height, width, 3))
+    use_fused_batch_norm(model)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=KeypointMSE())
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, height, width, 3), np.float32)
@@ -40,7 +43,7 @@ def keras_images_per_s(name, batch, height, width, steps):
 def torch_images_per_s(name, batch, height, width, steps, threads):
     if not os.path.exists(REF_PYTHON):
         return None
-    out = subprocess.run([REF_PYTHON, os.path.join(ROOT, "benchmarks", "torch_reference_step.py"), name,
+    out = subprocess.run([REF_PYTHON, os.path.join(ROOT, "benchmarks", "torch_reference.py"), "train", name,
                           str(batch), str(height), str(width), str(steps), str(threads)],
                          capture_output=True, text=True, check=True).stdout
     return float(out.rsplit("IMAGES_PER_S ", 1)[1])

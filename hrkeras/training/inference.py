@@ -1,24 +1,29 @@
 """Top-down inference: person crops -> heatmaps (with flip test) -> keypoints in image pixels."""
+import keras
 import numpy as np
 import tensorflow as tf
 
 from hrkeras.codecs import flip_test_average
 from hrkeras.training.data.geometry import crop_to_image
-from hrkeras.training.evaluation import coco_keypoint_ap, topdown_results
+from hrkeras.training.evaluation import coco_keypoint_ap, pck, topdown_results
 
 
 class TopDownPredictor:
     """A pose model with its codec.
 
-    model: images [B, H, W, 3] (normalized) -> heatmaps [B, h, w, K]; codec: MSRAHeatmap;
-    flip_indices [K]; decode: codec decode method (None: the codec's default).
+    model: a Keras model, or any callable (e.g. a TFLite runner's `predict`), images [B, H, W, 3]
+    (normalized) -> heatmaps [B, h, w, K]; codec: MSRAHeatmap; flip_indices [K]; decode: codec
+    decode method (None: the codec's default).
     """
 
     def __init__(self, model, codec, flip_indices, flip_test=True, decode=None):
         self.model, self.codec, self.decode = model, codec, decode
         self.flip_indices = np.asarray(flip_indices)
         self.flip_test = flip_test
-        self._forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        if isinstance(model, keras.Model):
+            self._forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        else:
+            self._forward = model
 
     def heatmaps(self, images):
         """images [B, H, W, 3] -> heatmaps [B, h, w, K] (float32 numpy), flip-averaged if flip_test."""
@@ -57,3 +62,33 @@ def evaluate_coco(predictions, ann_file):
         results = topdown_results(predictions["image_id"], predictions["keypoints"], predictions["scores"],
                                   predictions["box_scores"])
     return coco_keypoint_ap(results, ann_file, return_summary=True)
+
+
+def pck_of(predictions, instances, threshold=0.2):
+    """PCK@threshold (normalized by the box's longer side) of `predict_dataset` output over the
+    instances' labeled joints."""
+    chosen = [instances[i] for i in predictions["index"]]
+    gt = np.stack([inst.keypoints for inst in chosen])
+    sizes = np.array([max(inst.bbox[2:]) for inst in chosen])
+    return pck(predictions["keypoints"], gt[..., :2], gt[..., 2] > 0, sizes, threshold)
+
+
+def evaluate_pose(model, config, data_root=None, flip_test=None, decode=None, batch_size=32):
+    """COCO keypoint AP and PCK@0.2 of `model` (as TopDownPredictor takes it) on `config`'s validation split.
+
+    Returns (stats dict with "PCK@0.2" beside pycocotools' AP/AR, summary text); PCK needs ground-truth boxes
+    and is absent with a detection file.
+    """
+    from hrkeras.training import datasets
+    from hrkeras.training.data import coco_meta
+
+    split = datasets.splits(config, data_root)["val"]
+    instances = datasets.val_instances(config, split)
+    pipeline = datasets.val_pipeline(config, instances)
+    predictor = TopDownPredictor(model, pipeline.codec, coco_meta.flip_indices(),
+                                 config.flip_test if flip_test is None else flip_test, decode or config.decode)
+    predictions = predict_dataset(predictor, pipeline.eval_dataset(batch_size))
+    stats, summary = evaluate_coco(predictions, split.ann_file)
+    if not config.det_file and predictions:
+        stats["PCK@0.2"] = pck_of(predictions, instances)
+    return stats, summary

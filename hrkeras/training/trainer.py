@@ -14,6 +14,7 @@ import tensorflow as tf
 from hrkeras.models.registry import create_model
 from hrkeras.training import checkpointing, datasets
 from hrkeras.training.data import coco_meta
+from hrkeras.training.speedups import skip_graph_rewrites_on_cpu, use_fused_batch_norm
 from hrkeras.training.distribute import is_chief, make_strategy
 from hrkeras.training.inference import TopDownPredictor, evaluate_coco, predict_dataset
 from hrkeras.training.losses import KeypointMSE
@@ -21,11 +22,14 @@ from hrkeras.training.schedules import WarmupMultiStep
 from hrkeras.utils.atomic import atomic_path
 
 
-def build_model(config, steps_per_epoch):
-    """The recipe's pose model, compiled with its optimizer and loss (call inside strategy.scope())."""
+def build_model(config, steps_per_epoch, model_fn=None):
+    """The recipe's pose model (or `model_fn()`'s), compiled with its optimizer and loss (call inside
+    strategy.scope())."""
     width, height = config.input_size
-    model = create_model(config.model, task="pose", input_shape=(height, width, 3),
-                         num_keypoints=coco_meta.NUM_KEYPOINTS, **config.model_kwargs)
+    model = model_fn() if model_fn else create_model(
+        config.model, task="pose", input_shape=(height, width, 3), num_keypoints=coco_meta.NUM_KEYPOINTS,
+        **config.model_kwargs)
+    use_fused_batch_norm(model)
     schedule = WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma,
                                config.warmup_steps, config.warmup_ratio)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=KeypointMSE(config.ohkm_topk))
@@ -82,12 +86,16 @@ def evaluate(model, config, pipeline, ann_file, batch_size=32):
 
 
 def train(config, workdir, data_root=None, strategy="auto", devices=None, resume=False, mixed_precision=False,
-          verbose="auto"):
+          verbose="auto", model_fn=None):
     """Train `config` into `workdir` (checkpoints/, logs/, model.keras, history.json).
+
+    model_fn: builds the model to train instead of the recipe's (e.g. a QAT model of a trained one);
+    it is called inside the strategy's scope.
 
     Returns {"epochs", "steps_per_epoch", "replicas", "train_seconds", "val": last COCO stats or None,
     "model": path}.
     """
+    skip_graph_rewrites_on_cpu()
     if mixed_precision:
         keras.mixed_precision.set_global_policy(
             "mixed_float16" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16")
@@ -101,7 +109,7 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
         raise ValueError(f"{len(train_pipe)} training instances make no batch of {config.batch_size}; "
                          "lower --batch-size")
     with strategy.scope():
-        model = build_model(config, steps_per_epoch)
+        model = build_model(config, steps_per_epoch, model_fn)
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
             _multi_worker_compat(model)
     record = _resume_record(model, workdir, config, resume)

@@ -1,0 +1,35 @@
+import numpy as np
+import keras
+import tensorflow as tf
+
+from hrkeras.training.speedups import use_fused_batch_norm
+
+
+def _model():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6, 5, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same", use_bias=False)(inputs)
+    x = keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5)(x)
+    x = keras.layers.ReLU()(x)
+    inner = keras.Model(inputs, x)  # nested, as the task models nest their backbone
+    outputs = keras.layers.BatchNormalization(center=False)(inner(inputs))
+    return keras.Model(inputs, outputs)
+
+
+def _step(model, x):
+    with tf.GradientTape() as tape:
+        y = model(x, training=True)
+        loss = tf.reduce_sum(y * np.random.default_rng(1).normal(size=y.shape).astype(np.float32))
+    grads = tape.gradient(loss, model.trainable_variables)
+    return y.numpy(), [g.numpy() for g in grads], [v.numpy() for v in model.non_trainable_variables]
+
+
+def test_fused_training_step_equals_keras():
+    x = np.random.default_rng(0).normal(2.0, 3.0, (4, 6, 5, 3)).astype(np.float32)
+    reference, fused = _model(), _model()
+    assert use_fused_batch_norm(fused) == 2
+    (y0, grads0, stats0), (y1, grads1, stats1) = _step(reference, x), _step(fused, x)
+    for u, v in [(y0, y1), *zip(grads0, grads1), *zip(stats0, stats1)]:
+        np.testing.assert_allclose(v, u, rtol=1e-4, atol=1e-4 * np.abs(u).max())  # float32 sums in other orders
+    # inference is untouched: it uses the (equal) moving statistics
+    np.testing.assert_allclose(fused(x, training=False), reference(x, training=False), rtol=1e-4, atol=1e-5)
