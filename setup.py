@@ -12,6 +12,7 @@ setup(
         "keras==3.15.1",
         "numpy>=2.0,<3",
         "pillow>=10",
+        "ai-edge-litert==2.3.0",  # LiteRT: TFLite CPU interpreter and GPU accelerator (hrkeras verify)
         # training and evaluation
         "pycocotools==2.0.11",
         "scikit-image==0.26.0",  # public-domain photos for the synthetic dataset's backgrounds

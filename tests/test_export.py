@@ -1,12 +1,16 @@
-"""Export safety: every graph converts to a TFLite model the mobile GPU can run whole."""
+"""Export: every graph converts to a TFLite model the mobile GPU can run whole; conversion modes."""
 import numpy as np
 import pytest
 import keras
 import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 
 import hrkeras
+from hrkeras.convert.export import convert, float_ops
 from hrkeras.convert.gpu_compat import check_keras_layers, check_model, check_tflite, to_tflite
+from hrkeras.convert.qat import quantize_model
 from hrkeras.models.registry import FAMILIES
+from test_qat import calibrate, images, tiny_pose_model
 
 SMALL = (64, 64, 3)
 
@@ -70,3 +74,131 @@ def test_every_variant_and_task_is_export_safe(name, task):
     model = hrkeras.create_model(name, task=task, input_shape=SMALL)
     report = check_keras_layers(model)
     assert report.ok, str(report)
+
+
+# --- TFLite conversion modes (hrkeras.convert.export) ---
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """A small pose model, its calibrated QAT copy and their float32 / qat flatbuffers (converted once)."""
+    model = tiny_pose_model()
+    qat = calibrate(quantize_model(model))
+    return {"model": model, "qat": qat, "float32": convert(model, "float32"), "qat_tflite": convert(qat, "qat")}
+
+
+def run_tflite(flatbuffer, x):
+    interp = Interpreter(model_content=flatbuffer)
+    interp.allocate_tensors()
+    interp.set_tensor(interp.get_input_details()[0]["index"], x)
+    interp.invoke()
+    return interp.get_tensor(interp.get_output_details()[0]["index"])
+
+
+def conv_weights(flatbuffer):
+    """(weight tensor details, name of the op producing it or None) of every CONV_2D / DEPTHWISE_CONV_2D."""
+    interp = Interpreter(model_content=flatbuffer)
+    tensors = {t["index"]: t for t in interp.get_tensor_details()}
+    ops = interp._get_ops_details()
+    producer = {out: op["op_name"] for op in ops for out in op["outputs"]}
+    return [(tensors[op["inputs"][1]], producer.get(op["inputs"][1]))
+            for op in ops if op["op_name"] in ("CONV_2D", "DEPTHWISE_CONV_2D")]
+
+
+def io_dtypes(flatbuffer):
+    interp = Interpreter(model_content=flatbuffer)
+    return [d["dtype"] for d in interp.get_input_details() + interp.get_output_details()]
+
+
+def test_float32_conversion_matches_keras(tiny):
+    x = images(1, seed=5)
+    want = tiny["model"](x).numpy()
+    np.testing.assert_allclose(run_tflite(tiny["float32"], x), want, atol=1e-4 * np.abs(want).max())
+    assert check_tflite(tiny["float32"]).ok
+
+
+def test_float16_conversion_stores_float16_weights(tiny):
+    flatbuffer = convert(tiny["model"], "float16")
+    weights = conv_weights(flatbuffer)
+    assert weights and all(producer == "DEQUANTIZE" for _, producer in weights)
+    interp = Interpreter(model_content=flatbuffer)
+    assert any(t["dtype"] == np.float16 for t in interp.get_tensor_details())
+    x = images(1, seed=5)
+    want = tiny["model"](x).numpy()
+    np.testing.assert_allclose(run_tflite(flatbuffer, x), want, atol=1e-2 * np.abs(want).max())
+
+
+def test_dynamic_range_conversion_has_int8_weights(tiny):
+    flatbuffer = convert(tiny["model"], "dynamic")
+    interp = Interpreter(model_content=flatbuffer)
+    assert any(t["dtype"] == np.int8 for t in interp.get_tensor_details())
+    assert io_dtypes(flatbuffer) == [np.float32, np.float32]
+
+
+def test_int8_post_training_quantization(tiny):
+    seen = []
+    flatbuffer = convert(tiny["model"], "int8", representative=[images(1, seed=s) for s in range(3)],
+                         progress=seen.append)
+    assert seen == [0, 1, 2]
+    assert all(t["dtype"] == np.int8 for t, _ in conv_weights(flatbuffer))
+    assert io_dtypes(flatbuffer) == [np.float32, np.float32] and not float_ops(flatbuffer)
+    x = images(1, seed=5)
+    want, got = tiny["model"](x).numpy(), run_tflite(flatbuffer, x)
+    assert np.corrcoef(got.ravel(), want.ravel())[0, 1] > 0.9
+
+
+def test_qat_conversion_is_all_int8_and_matches_the_qat_model(tiny):
+    flatbuffer = tiny["qat_tflite"]
+    weights = conv_weights(flatbuffer)
+    assert weights and all(t["dtype"] == np.int8 and producer is None for t, producer in weights)
+    assert io_dtypes(flatbuffer) == [np.float32, np.float32] and not float_ops(flatbuffer)
+    assert check_tflite(flatbuffer).ok
+    out = tiny["qat"].layers[-1]
+    lsb = (float(out.range_max.numpy()) - float(out.range_min.numpy())) / 255
+    x = images(1, seed=5)
+    error = np.abs(run_tflite(flatbuffer, x) - tiny["qat"](x).numpy()) / lsb
+    # Rounding differences (ties, fixed-point rescaling) of a few tensors grow through the net.
+    assert error.mean() < 3 and error.max() < 32, (error.mean(), error.max())
+
+
+def test_file_sizes_follow_the_weight_precision():
+    """float16 ~1/2 and int8 ~1/4 of float32 on a weight-heavy model (~250k parameters)."""
+    inputs = keras.Input((32, 32, 3))
+    x = inputs
+    for k in range(3):
+        x = keras.layers.Conv2D(96, 3, padding="same", name=f"conv{k}")(x)
+        x = keras.layers.BatchNormalization(name=f"bn{k}")(x)
+        x = keras.layers.ReLU(name=f"relu{k}")(x)
+    model = keras.Model(inputs, x)
+    qat = quantize_model(model)
+    qat(np.random.default_rng(0).standard_normal((2, 32, 32, 3)).astype("float32"), training=True)
+    size = len(convert(model, "float32"))
+    assert 0.45 < len(convert(model, "float16")) / size < 0.55
+    assert 0.24 < len(convert(model, "dynamic")) / size < 0.3
+    assert 0.24 < len(convert(qat, "qat")) / size < 0.3
+
+
+def test_conversion_names_ops_tflite_builtins_lack():
+    class Erf(keras.layers.Layer):
+        def call(self, x):
+            return keras.ops.erf(x)
+
+    inputs = keras.Input((8, 8, 3))
+    model = keras.Model(inputs, Erf()(keras.layers.Conv2D(4, 1)(inputs)))
+    with pytest.raises(ValueError, match="builtins lack: Erf"):
+        convert(model, "float32")
+
+
+def test_conversion_mode_errors(tiny):
+    with pytest.raises(ValueError, match="mode must be one of"):
+        convert(tiny["model"], "int4")
+    with pytest.raises(ValueError, match="quantize_model"):
+        convert(tiny["model"], "qat")
+    with pytest.raises(ValueError, match="mode 'qat'"):
+        convert(tiny["qat"], "float32")
+    with pytest.raises(ValueError, match="representative"):
+        convert(tiny["model"], "int8")
+    with pytest.raises(ValueError, match="never set"):
+        convert(quantize_model(tiny["model"]), "qat")
+    with pytest.raises(ValueError, match=r"sample 0 has shape \(1, 32, 32, 3\), expected \(1, 64, 64, 3\)"):
+        convert(tiny["model"], "int8", representative=[np.zeros((1, 32, 32, 3), "float32")])

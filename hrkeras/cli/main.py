@@ -3,7 +3,7 @@ import argparse
 import os
 import sys
 
-from hrkeras.cli import evaluate, import_weights, predict, train
+from hrkeras.cli import convert, evaluate, import_weights, predict, train, verify
 
 
 def _models(args):
@@ -19,7 +19,7 @@ def build_parser():
     models = sub.add_parser("models", help="list every variant with params and MACs beside the published figures")
     models.add_argument("--only", nargs="*", metavar="NAME", help="restrict to these variants")
     models.set_defaults(func=_models)
-    for command in (train, evaluate, predict, import_weights):
+    for command in (train, evaluate, predict, convert, verify, import_weights):
         command.add_parser(sub)
     return parser
 

@@ -1,0 +1,94 @@
+"""Inference latency (batch 1, 2 threads) of the pose models as TFLite float32 and int8 (XNNPACK),
+side by side in one run with Keras (`tf.function`) and the PyTorch reference (mmpose 1.3.2, eager).
+
+    python benchmarks/tflite_latency.py [--models litehrnet_18 litehrnet_30 hrnet_w32] [--runs 30]
+
+int8 is the QAT conversion (all-int8 kernels); its weights do not change its speed, so the
+models are untrained. The reference runs in .venv-ref (tests/fixtures/install_reference.sh).
+Targets (issue 5): Lite-HRNet-18 float32 <= 0.25x the reference and int8 <= 0.6x float32;
+HRNet-W32 float32 <= 1.1x the reference and int8 < 1x; Lite-HRNet-18 <= 0.15x HRNet-W32.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REF_PYTHON = os.path.join(ROOT, ".venv-ref", "bin", "python")
+
+
+def median_ms(fn, x, runs):
+    for _ in range(3):
+        fn(x)
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        fn(x)
+        times.append(time.perf_counter() - began)
+    return 1000 * float(np.median(times))
+
+
+def torch_ms(name, height, width, runs, threads):
+    if not os.path.exists(REF_PYTHON):
+        return None
+    out = subprocess.run([REF_PYTHON, os.path.join(ROOT, "benchmarks", "torch_reference.py"), "infer", name, "1",
+                          str(height), str(width), str(runs), str(threads)], capture_output=True, text=True,
+                         check=True).stdout
+    return float(out.rsplit("MEDIAN_MS ", 1)[1])
+
+
+def measure(name, height, width, runs, threads):
+    """{"keras", "tflite float32", "tflite int8", "torch"} median ms of one model."""
+    import tensorflow as tf
+
+    import hrkeras
+    from hrkeras.convert import export
+    from hrkeras.convert.qat import quantize_model
+    from hrkeras.convert.tflite_runner import TFLiteRunner
+
+    model = hrkeras.create_model(name, input_shape=(height, width, 3))
+    x = np.random.default_rng(0).standard_normal((1, height, width, 3)).astype(np.float32)
+    forward = tf.function(lambda t: model(t, training=False))
+    return {
+        "keras": median_ms(lambda t: forward(t).numpy(), x, runs),
+        "tflite float32": median_ms(TFLiteRunner(export.convert(model, "float32"), threads=threads), x, runs),
+        "tflite int8": median_ms(TFLiteRunner(export.convert(quantize_model(model), "qat"), threads=threads), x,
+                                 runs),
+        "torch": torch_ms(name, height, width, runs, threads),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", default=["litehrnet_18", "litehrnet_30", "hrnet_w32"])
+    parser.add_argument("--size", type=int, nargs=2, default=(256, 192), metavar=("H", "W"))
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    h, w = args.size
+    print(f"inference latency, batch 1, {h}x{w}, {args.threads} threads, median of {args.runs} runs (ms)")
+    print(f"{'model':14s} {'torch ref':>9s} {'keras':>8s} {'tfl fp32':>8s} {'tfl int8':>8s} "
+          f"{'fp32/ref':>8s} {'int8/fp32':>9s} {'int8/ref':>8s}")
+    results = {}
+    for name in args.models:
+        r = results[name] = measure(name, h, w, args.runs, args.threads)
+        ref = r["torch"] or float("nan")
+        print(f"{name:14s} {ref:9.1f} {r['keras']:8.1f} {r['tflite float32']:8.1f} {r['tflite int8']:8.1f} "
+              f"{r['tflite float32'] / ref:8.2f} {r['tflite int8'] / r['tflite float32']:9.2f} "
+              f"{r['tflite int8'] / ref:8.2f}", flush=True)
+    if {"litehrnet_18", "hrnet_w32"} <= results.keys():
+        for kind in ("tflite float32", "tflite int8"):
+            ratio = results["litehrnet_18"][kind] / results["hrnet_w32"][kind]
+            print(f"Lite-HRNet-18 / HRNet-W32 ({kind}): {ratio:.3f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

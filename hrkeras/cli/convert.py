@@ -1,0 +1,56 @@
+"""`hrkeras convert`: a pose model -> TFLite (float32 / float16 / dynamic / int8 / QAT int8), verified.
+
+    hrkeras convert --model runs/litehrnet_18_synthetic_128x96/model.keras \\
+        --config litehrnet_18_synthetic_128x96 --qat --epochs 1 --tflite --out litehrnet_18_int8.tflite
+"""
+from hrkeras.training.configs import list_configs
+
+
+def add_parser(sub):
+    p = sub.add_parser("convert", help="convert a pose model to TFLite (with --qat: quantization-aware int8)")
+    p.add_argument("--model", required=True, metavar="NAME|FILE", help="registry name (e.g. litehrnet_18) or .keras")
+    p.add_argument("--weights", metavar="FILE", help=".keras / .weights.h5 / official .pth for a registry name")
+    p.add_argument("--config", metavar="NAME",
+                   help=f"training recipe: data for QAT, calibration and the accuracy report ({', '.join(list_configs())})")
+    p.add_argument("--data", metavar="DIR", help="dataset root (COCO layout; synthetic: where it is generated)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--qat", action="store_true", help="quantization-aware fine-tuning, then an all-int8 model")
+    mode.add_argument("--int8", action="store_true", help="post-training full-integer int8 (calibrated)")
+    mode.add_argument("--fp16", action="store_true", help="float16 weights")
+    mode.add_argument("--dynamic", action="store_true", help="dynamic-range int8 weights")
+    p.add_argument("--epochs", type=int, default=1, help="QAT fine-tuning epochs (default 1)")
+    p.add_argument("--workdir", metavar="DIR", help="QAT checkpoints and logs (default runs/CONFIG_qat)")
+    p.add_argument("--calibration-samples", type=int, default=200, metavar="N", help="int8 calibration crops")
+    p.add_argument("--input-size", type=int, nargs=2, metavar=("W", "H"),
+                   help="input size of a registry model (default: the config's, else 192 256)")
+    p.add_argument("--tflite", action="store_true", help="write a TFLite flatbuffer (the only format; optional)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the .tflite file to write")
+    p.add_argument("--no-gpu", action="store_true", help="skip the LiteRT GPU-accelerator run in verification")
+    p.add_argument("--no-accuracy", action="store_true", help="skip the validation-set accuracy report")
+    p.set_defaults(func=run)
+
+
+def mode_of(args):
+    for flag, mode in (("qat", "qat"), ("int8", "int8"), ("fp16", "float16"), ("dynamic", "dynamic")):
+        if getattr(args, flag):
+            return mode
+    return "float32"
+
+
+def run(args):
+    import os
+
+    from hrkeras.convert.workflow import export_pose_model
+    from hrkeras.training.configs import get_config
+    from hrkeras.training.pose_model import load_pose_model
+
+    config = get_config(args.config) if args.config else None
+    mode = mode_of(args)
+    input_size = args.input_size or (config.input_size if config else None)
+    model = load_pose_model(args.model, args.weights, input_size)
+    workdir = args.workdir or (os.path.join("runs", f"{config.name}_qat") if config else None)
+    report = export_pose_model(model, args.out, mode, config, args.data, workdir, args.epochs,
+                               args.calibration_samples, check_gpu=not args.no_gpu,
+                               accuracy=config is not None and not args.no_accuracy)
+    print(report)
+    return 0 if report.ok else 1

@@ -1,0 +1,33 @@
+"""`hrkeras verify MODEL.tflite`: mobile-GPU check, LiteRT GPU and CPU runs, and optional parity/accuracy."""
+from hrkeras.training.configs import list_configs
+
+
+def add_parser(sub):
+    p = sub.add_parser("verify", help="check a .tflite model: mobile-GPU ops, LiteRT GPU + CPU runs, parity")
+    p.add_argument("tflite", metavar="MODEL.tflite")
+    p.add_argument("--keras", metavar="NAME|FILE", help="Keras model to compare outputs with (.keras or registry name)")
+    p.add_argument("--weights", metavar="FILE", help="weights for a registry name given to --keras")
+    p.add_argument("--config", metavar="NAME",
+                   help=f"also report OKS AP / PCK on this recipe's validation split ({', '.join(list_configs())})")
+    p.add_argument("--data", metavar="DIR", help="dataset root for --config")
+    p.add_argument("--no-gpu", action="store_true", help="skip the LiteRT GPU-accelerator run")
+    p.set_defaults(func=run)
+
+
+def run(args):
+    from hrkeras.convert import metadata
+    from hrkeras.convert.tflite_runner import TFLiteRunner
+    from hrkeras.convert.verify import verify
+    from hrkeras.convert.workflow import pose_accuracy
+    from hrkeras.training.configs import get_config
+    from hrkeras.training.pose_model import load_pose_model
+
+    keras_model = None
+    if args.keras:
+        height, width = metadata.read(args.tflite)["input"]["size"]
+        keras_model = load_pose_model(args.keras, args.weights, (width, height))
+    report = verify(args.tflite, keras_model=keras_model, check_gpu=not args.no_gpu)
+    if args.config:
+        report.accuracy = {"tflite": pose_accuracy(TFLiteRunner(args.tflite), get_config(args.config), args.data)}
+    print(report)
+    return 0 if report.ok else 1

@@ -1,0 +1,89 @@
+"""A JSON dict stored inside the .tflite flatbuffer (its `metadata` table, entry "hrkeras").
+
+The model stays a plain TFLite file: interpreters and the GPU accelerator ignore
+metadata entries they do not know, and apps read this one to preprocess and decode.
+"""
+import json
+
+import flatbuffers
+import numpy as np
+
+from hrkeras.convert.export import MODES as QUANTIZATION_MODES
+from hrkeras.convert.tflite_runner import load_tflite
+
+NAME = "hrkeras"
+
+
+def write(tflite_bytes, info):
+    """Flatbuffer bytes with `info` (a JSON-serializable dict) as the "hrkeras" metadata entry (replaced if present)."""
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    if not isinstance(info, dict):
+        raise TypeError(f"metadata must be a dict, got {type(info).__name__}")
+    data = json.dumps(info, sort_keys=True).encode()
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(load_tflite(tflite_bytes)))
+    model.metadata = model.metadata or []
+    entry = next((m for m in model.metadata if m.name.decode() == NAME), None)
+    if entry is None:
+        entry = schema.MetadataT(name=NAME, buffer=len(model.buffers))
+        model.metadata.append(entry)
+        model.buffers.append(schema.BufferT())
+    model.buffers[entry.buffer].data = np.frombuffer(data, np.uint8)
+    builder = _AlignedBuilder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+class _AlignedBuilder(flatbuffers.Builder):
+    """Aligns byte vectors (weight buffers) to 16 bytes, as the schema asks (force_align: 16)."""
+
+    def StartVector(self, elemSize, numElems, alignment):
+        return super().StartVector(elemSize, numElems, 16 if elemSize == 1 else alignment)
+
+
+def read(model):
+    """The "hrkeras" metadata dict of a .tflite path or bytes; ValueError if the file has none."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    buf = load_tflite(model)
+    root = schema.Model.GetRootAs(buf, 0)
+    for i in range(root.MetadataLength()):
+        entry = root.Metadata(i)
+        if entry.Name().decode() == NAME:
+            return json.loads(root.Buffers(entry.Buffer()).DataAsNumpy().tobytes())
+    raise ValueError("this .tflite has no hrkeras metadata; write it with hrkeras.convert.metadata.write "
+                     "(`hrkeras convert` does) or pass the model's settings explicitly")
+
+
+def pose_info(model_name, input_size, quantization, codec=None):
+    """Metadata dict of a COCO top-down pose model.
+
+    input_size: (H, W). codec: the MSRAHeatmap used in training (default sigma 2, stride 4).
+    Preprocessing: RGB, (pixel - mean) / std with pixels in 0..255.
+    """
+    from hrkeras import __version__
+    from hrkeras.codecs import MSRAHeatmap
+    from hrkeras.training.data import coco_meta, warp
+
+    if quantization not in QUANTIZATION_MODES:
+        raise ValueError(f"quantization must be one of {QUANTIZATION_MODES}, got {quantization!r}")
+    height, width = (int(s) for s in input_size)
+    codec = codec or MSRAHeatmap((width, height), (width // 4, height // 4))
+    heat_w, heat_h = codec.heatmap_size
+    flip = coco_meta.flip_indices()
+    return {
+        "hrkeras_version": __version__,
+        "model": model_name,
+        "task": "pose",
+        "quantization": quantization,
+        "input": {"size": [height, width], "layout": "NHWC", "color": "RGB", "pixel_range": [0, 255],
+                  "mean": list(warp.MEAN), "std": list(warp.STD)},
+        "output": {"heatmap_size": [heat_h, heat_w], "stride": width // heat_w, "layout": "NHWC",
+                   "codec": {"name": "msra_heatmap", "sigma": codec.sigma, "unbiased": codec.unbiased,
+                             "decode": "dark" if codec.unbiased else "quarter",
+                             "blur_kernel_size": codec.blur_kernel_size}},
+        "keypoints": {"names": list(coco_meta.KEYPOINT_NAMES),
+                      "skeleton": [list(p) for p in coco_meta.SKELETON],
+                      "flip_pairs": [[i, int(j)] for i, j in enumerate(flip) if i < j]},
+    }

@@ -1,0 +1,110 @@
+"""Quantization-aware training (QAT) models for all-int8 TFLite export.
+
+`quantize_model` folds BatchNorm into the convolutions, swaps Conv2D /
+DepthwiseConv2D / Dense / Concatenate / Resize for their quantizing forms and
+places an activation FakeQuant wherever TFLite's int8 graph gets a new tensor
+range: after the input and after every layer that computes new values. The
+range of an output whose only consumer is a ReLU (fused into the op by TFLite)
+or a Concatenate is set there instead. A Concatenate's inputs and output share
+one range (TFLite's int8 CONCATENATION requires it); inputs that already have
+a range are requantized by an identity 1x1 depthwise conv. Layers that only
+move values (split, shuffle, padding, reshape, resize, average/max pooling)
+keep their input's range: TFLite's int8 kernels for them require equal input
+and output scales.
+"""
+from keras import layers
+
+from hrkeras.convert.fold import consumers, copy_layer, flat_model, fold_batch_norm
+from hrkeras.convert.quantizers import (FakeQuant, QuantConcatenate, QuantConv2D, QuantDense, QuantDepthwiseConv2D,
+                                        QuantResize)
+from hrkeras.layers.resize import Resize
+from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit
+
+QUANT_CLASSES = {
+    layers.Conv2D: QuantConv2D,
+    layers.DepthwiseConv2D: QuantDepthwiseConv2D,
+    layers.Dense: QuantDense,
+    Resize: QuantResize,
+}
+# Layers computing new values: a FakeQuant follows them.
+COMPUTES = (layers.Conv2D, layers.DepthwiseConv2D, layers.Dense, layers.Add, layers.Subtract, layers.Multiply,
+            layers.GlobalAveragePooling2D, layers.ReLU, layers.Activation)
+# Layers whose TFLite int8 kernels keep the input's scale.
+MOVES = (ChannelShuffle, ChannelSplit, Resize, layers.ZeroPadding2D, layers.Reshape, layers.Flatten,
+         layers.AveragePooling2D, layers.MaxPooling2D, layers.Dropout, layers.Identity)
+# Output grids of TFLite's int8 kernels for these activations (scale 1/256 or 1/128).
+FIXED_RANGES = {"sigmoid": (0.0, 255 / 256), "tanh": (-1.0, 127 / 128)}
+# Ops with a fused-activation field in TFLite.
+FUSES_RELU = (layers.Conv2D, layers.DepthwiseConv2D, layers.Dense, layers.Add, layers.Multiply)
+
+
+def _is_relu(layer):
+    if isinstance(layer, layers.ReLU):
+        return layer.max_value is None and not layer.negative_slope and not layer.threshold
+    return isinstance(layer, layers.Activation) and layer.get_config()["activation"] == "relu"
+
+
+def _fixed_range(layer):
+    return FIXED_RANGES.get(layer.get_config()["activation"]) if isinstance(layer, layers.Activation) else None
+
+
+def _binary_chain(layer, inputs, fake_quant):
+    """An n-ary Add/Multiply as binary ones with a FakeQuant on each partial result (TFLite's are binary).
+
+    Repeats of the first input go last: the converter mis-scales `x + x` (same-scale constraint error).
+    """
+    x, *rest = inputs
+    inputs = [x, *sorted(rest, key=lambda t: t is x)]
+    for k, y in enumerate(inputs[1:-1]):
+        x = fake_quant(type(layer)(name=f"{layer.name}_{k}")([x, y]), f"{layer.name}_{k}")
+    return type(layer)(name=layer.name)([x, inputs[-1]])
+
+
+def quantize_model(model, momentum=0.99):
+    """QAT copy of a float model: [N,H,W,3] -> same outputs, fake-quantized to int8.
+
+    The result is a flat functional model (BatchNorm folded, backbone inlined)
+    that trains with `fit` (the first training batch sets the activation
+    ranges, later ones move them with `momentum`), saves to .keras and converts
+    with `export.convert(model, "qat")`. Raises ValueError for layers it cannot
+    quantize (e.g. a BatchNormalization that does not follow a convolution).
+    """
+    folded = fold_batch_norm(model)
+    uses = consumers(folded)
+
+    def fake_quant(x, name, fixed_range=None):
+        return FakeQuant(momentum, fixed_range, name=f"{name}_quant")(x)
+
+    def only_consumer(tensor):
+        after = uses[id(tensor)]
+        return after[0].operation if len(after) == 1 and after[0] is not None else None
+
+    def takes_concat_range(tensor):
+        """Whether `tensor` gets its range from the Concatenate that is its only consumer."""
+        producer = tensor._keras_history.operation
+        return (isinstance(only_consumer(tensor), layers.Concatenate) and isinstance(producer, COMPUTES)
+                and not _fixed_range(producer))
+
+    def visit(node, args, kwargs):
+        layer = node.operation
+        if isinstance(layer, layers.Concatenate):
+            requantize = [not takes_concat_range(t) for t in node.input_tensors]
+            return QuantConcatenate(momentum, requantize, axis=layer.axis, name=layer.name)(*args, **kwargs)
+        if not isinstance(layer, COMPUTES + MOVES):
+            raise ValueError(
+                f"quantize_model: layer {layer.name!r} ({type(layer).__name__}) has no quantized form; "
+                "BatchNormalization is supported only directly after a Conv2D/DepthwiseConv2D"
+            )
+        cls = next((q for base, q in QUANT_CLASSES.items() if type(layer) is base), None)
+        if isinstance(layer, (layers.Add, layers.Multiply)) and len(args[0]) > 2:
+            outputs = _binary_chain(layer, args[0], fake_quant)
+        else:
+            outputs = copy_layer(layer, args, kwargs, cls)
+        out = node.outputs[0]
+        relu_fuses = isinstance(layer, FUSES_RELU) and _is_relu(only_consumer(out))
+        if isinstance(layer, MOVES) or relu_fuses or takes_concat_range(out):
+            return outputs
+        return fake_quant(outputs, layer.name, _fixed_range(layer))
+
+    inputs_name = model.input.name
+    return flat_model(folded, visit, lambda x: fake_quant(x, inputs_name))

@@ -1,0 +1,99 @@
+"""`hrkeras convert` as a library call: a pose model -> (QAT fine-tuning | post-training quantization)
+-> a TFLite file with its metadata -> verification and an accuracy report.
+
+    report = export_pose_model(model, "pose_int8.tflite", mode="qat", config=get_config(...), qat_epochs=1)
+    print(report)
+"""
+import os
+import tempfile
+
+import keras
+import numpy as np
+
+from hrkeras.convert import export, metadata
+from hrkeras.convert.verify import verify
+from hrkeras.utils.atomic import atomic_path
+
+MODES = export.MODES
+QAT_LR_FACTOR = 0.05  # QAT starts from trained weights: a small constant fraction of the recipe's rate
+
+
+def qat_config(config, epochs):
+    """The recipe's fine-tuning variant for quantization-aware training."""
+    return config.replace(name=f"{config.name}_qat", epochs=epochs, lr=config.lr * QAT_LR_FACTOR, warmup_steps=0,
+                          milestones=(), val_interval=epochs)
+
+
+def quantization_aware_training(model, config, workdir, epochs=1, data_root=None, resume=False):
+    """Fine-tune `quantize_model(model)` with the pose trainer on `config`'s data -> the trained QAT model."""
+    from hrkeras.convert.qat import quantize_model
+    from hrkeras.training.trainer import train
+
+    result = train(qat_config(config, epochs), workdir, data_root, resume=resume,
+                   model_fn=lambda: quantize_model(model))
+    return keras.models.load_model(result["model"])
+
+
+def calibration_images(config, count=200, data_root=None):
+    """`count` unaugmented crops [1, H, W, 3] spread over `config`'s training split (int8 calibration)."""
+    from hrkeras.training import datasets
+    from hrkeras.training.data.coco import load_instances
+
+    split = datasets.splits(config, data_root)["train"]
+    instances = load_instances(split.ann_file, split.image_dir)
+    chosen = [instances[i] for i in np.linspace(0, len(instances) - 1, min(count, len(instances))).astype(int)]
+    for images, _ in datasets.val_pipeline(config, chosen).eval_dataset(1):
+        yield images.numpy()
+
+
+def pose_accuracy(model, config, data_root=None):
+    """{"AP", "PCK@0.2"} on `config`'s validation split of a Keras model or a TFLiteRunner."""
+    from hrkeras.training.inference import evaluate_pose
+
+    stats, _ = evaluate_pose(getattr(model, "predict", None) if not isinstance(model, keras.Model) else model,
+                             config, data_root)
+    return {k: stats[k] for k in ("AP", "PCK@0.2") if k in stats}
+
+
+def export_pose_model(model, out, mode="float32", config=None, data_root=None, workdir=None, qat_epochs=1,
+                      calibration_samples=200, check_gpu=True, accuracy=True):
+    """Convert a Keras pose model to `out` (.tflite, written atomically) and verify it.
+
+    mode: float32 | float16 | dynamic | int8 (post-training, calibrated on `config`'s training crops) |
+    qat (fine-tuned `qat_epochs` epochs with the trainer in `workdir`, then converted to int8).
+    config: the training recipe (data, input size, codec); needed by int8, qat and the accuracy report.
+    Returns the VerifyReport, with the float and converted models' accuracy when `accuracy` and a config.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if config is None and (mode in ("int8", "qat") or accuracy):
+        raise ValueError(f"mode {mode!r} and the accuracy report need the training recipe: pass config "
+                         "(--config NAME), e.g. litehrnet_18_synthetic_128x96")
+    height, width = model.input.shape[1:3]
+    if config is not None and tuple(config.input_size) != (width, height):
+        raise ValueError(f"the model takes {height}x{width} images but config {config.name!r} crops "
+                         f"{config.input_size[1]}x{config.input_size[0]}; pass a matching config or model")
+    source, representative = model, None
+    if mode == "qat":
+        workdir = workdir or tempfile.mkdtemp(prefix="hrkeras_qat_")
+        source = quantization_aware_training(model, config, workdir, qat_epochs, data_root)
+    elif mode == "int8":
+        representative = calibration_images(config, calibration_samples, data_root)
+    flatbuffer = export.convert(source, mode, representative=representative)
+    codec = None
+    if config is not None:
+        from hrkeras.training.datasets import codec as recipe_codec
+
+        codec = recipe_codec(config)
+    info = metadata.pose_info(getattr(config, "model", model.name), (height, width), mode, codec)
+    with atomic_path(out) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(metadata.write(flatbuffer, info))
+    sample = next(calibration_images(config, 1, data_root)) if config is not None else None
+    report = verify(out, keras_model=source, check_gpu=check_gpu, sample=sample)
+    if accuracy and config is not None:
+        from hrkeras.convert.tflite_runner import TFLiteRunner
+
+        report.accuracy = {"keras float": pose_accuracy(model, config, data_root),
+                           f"tflite {mode}": pose_accuracy(TFLiteRunner(out), config, data_root)}
+    return report

@@ -1,0 +1,59 @@
+"""`hrkeras convert` / `hrkeras verify` and the QAT workflow on a tiny Lite-HRNet and a tiny synthetic set."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from hrkeras.cli.main import main
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures"))
+from tiny_training import TINY_MODEL, tiny_config  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny_model_file(tmp_path_factory):
+    import hrkeras
+
+    model = hrkeras.create_model("litehrnet_18", input_shape=(64, 64, 3), **TINY_MODEL)
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    model.save(path)
+    return path
+
+
+def test_convert_float32_then_verify(tmp_path, tiny_model_file, capsys):
+    from hrkeras.convert import metadata
+
+    out = tmp_path / "tiny.tflite"
+    assert main(["convert", "--model", str(tiny_model_file), "--tflite", "--out", str(out)]) == 0
+    report = capsys.readouterr().out
+    assert "fully accelerated" in report and "result:" in report and report.rstrip().endswith("PASS")
+    info = metadata.read(out)
+    assert info["quantization"] == "float32" and info["input"]["size"] == [64, 64]
+    assert main(["verify", str(out), "--keras", str(tiny_model_file)]) == 0
+    assert "Keras parity:" in capsys.readouterr().out
+
+
+def test_convert_needs_a_recipe_for_int8(tmp_path, tiny_model_file):
+    with pytest.raises(ValueError, match="--config NAME"):
+        main(["convert", "--model", str(tiny_model_file), "--int8", "--tflite", "--out", str(tmp_path / "x.tflite")])
+
+
+def test_qat_workflow_writes_a_verified_int8_model(tmp_path):
+    import hrkeras
+    from hrkeras.convert import metadata
+    from hrkeras.convert.workflow import export_pose_model
+
+    config = tiny_config(epochs=1)
+    model = hrkeras.create_model("litehrnet_18", input_shape=(64, 64, 3), **TINY_MODEL)
+    out = tmp_path / "tiny_int8.tflite"
+    report = export_pose_model(model, out, "qat", config, data_root=str(tmp_path / "data"),
+                               workdir=str(tmp_path / "qat"))
+    assert os.path.exists(tmp_path / "qat" / "model.keras")  # the fine-tuned QAT model
+    assert metadata.read(out)["quantization"] == "qat"
+    assert report.quantized and report.constant_dtypes["int8"] > 0 and not report.constant_dtypes["float32"]
+    assert report.gpu_accelerated and not report.static_problems
+    assert set(report.accuracy) == {"keras float", "tflite qat"}
+    for stats in report.accuracy.values():
+        assert 0.0 <= stats["AP"] <= 1.0 and 0.0 <= stats["PCK@0.2"] <= 1.0
+    assert "AP tflite qat" in str(report) and np.isfinite(report.gpu_vs_cpu)
