@@ -11,6 +11,7 @@ from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
 from hrkeras.models.registry import create_backbone, create_model, list_models
 from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator, Segmenter
+from hrkeras.convert import quantizers as _quantizers  # noqa: F401  (QAT .keras files name its layers)
 from hrkeras.training import losses as _losses, schedules as _schedules  # noqa: F401  (trained .keras files name them)
 
 __version__ = "0.1.0"

@@ -4,8 +4,11 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import functools  # noqa: E402
+import sys  # noqa: E402
 
 import pytest  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures"))
 
 
 def pytest_configure(config):
@@ -23,3 +26,35 @@ def _cached_model(name, task, input_shape):
 def model_cache():
     """Build each (name, task, input_shape) once per worker; tests must not mutate the models."""
     return _cached_model
+
+
+@pytest.fixture(scope="session")
+def tiny_model_file(tmp_path_factory):
+    """A tiny Lite-HRNet pose model (64x64 input) saved as .keras."""
+    import hrkeras
+
+    from tiny_training import TINY_MODEL
+
+    model = hrkeras.create_model("litehrnet_18", input_shape=(64, 64, 3), **TINY_MODEL)
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    model.save(path)
+    return path
+
+
+def calibrate_batch_norm(model, shape, seed=0):
+    """Set every BatchNorm's moving statistics to one random batch's statistics (mutates `model`).
+
+    Random-init nets otherwise reach activations in the thousands, where float32
+    round-off hides real mismatches; trained nets look like the calibrated one.
+    """
+    import keras
+    import numpy as np
+
+    stack = [model]
+    while stack:
+        for layer in stack.pop().layers:
+            if hasattr(layer, "layers"):
+                stack.append(layer)
+            elif isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = 0.0
+    model(np.random.default_rng(seed).standard_normal((8, *shape), dtype=np.float32), training=True)

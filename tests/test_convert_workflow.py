@@ -1,24 +1,11 @@
 """`hrkeras convert` / `hrkeras verify` and the QAT workflow on a tiny Lite-HRNet and a tiny synthetic set."""
 import os
-import sys
 
 import numpy as np
 import pytest
+from tiny_training import TINY_MODEL, tiny_config
 
 from hrkeras.cli.main import main
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures"))
-from tiny_training import TINY_MODEL, tiny_config  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def tiny_model_file(tmp_path_factory):
-    import hrkeras
-
-    model = hrkeras.create_model("litehrnet_18", input_shape=(64, 64, 3), **TINY_MODEL)
-    path = tmp_path_factory.mktemp("model") / "tiny.keras"
-    model.save(path)
-    return path
 
 
 def test_convert_float32_then_verify(tmp_path, tiny_model_file, capsys):

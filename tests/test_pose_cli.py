@@ -4,20 +4,9 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
+from tiny_training import TINY_MODEL
 
 from hrkeras.cli.main import main
-
-TINY = dict(stage_modules=(1, 1, 1), stage_blocks=(1, 1, 1), widths=(8, 16, 32, 64))
-
-
-@pytest.fixture(scope="module")
-def tiny_model_file(tmp_path_factory):
-    import hrkeras
-
-    model = hrkeras.create_model("litehrnet_18", input_shape=(64, 64, 3), **TINY)
-    path = tmp_path_factory.mktemp("model") / "tiny.keras"
-    model.save(path)
-    return path
 
 
 def test_predict_writes_keypoints_and_drawing(tmp_path, tiny_model_file):
@@ -57,7 +46,7 @@ def test_evaluate_reports_coco_ap_and_pck(tmp_path, capsys):
 
     make_synthetic_dataset(tmp_path / "coco", {"val2017": 3}, seed=1)
     weights = tmp_path / "tiny256.keras"
-    hrkeras.create_model("litehrnet_18", input_shape=(256, 192, 3), **TINY).save(weights)
+    hrkeras.create_model("litehrnet_18", input_shape=(256, 192, 3), **TINY_MODEL).save(weights)
     assert main(["evaluate", "--config", "litehrnet_18_coco_256x192", "--data", str(tmp_path / "coco"),
                  "--weights", str(weights)]) == 0
     out = capsys.readouterr().out

@@ -107,7 +107,7 @@ def test_fixed_range_fake_quant_is_tflite_sigmoid_grid():
     assert layer.range_max.numpy() == np.float32(255 / 256)
 
 
-def test_kernels_are_fake_quantized_per_output_channel():
+def test_kernels_are_fake_quantized_symmetric_narrow_range():
     # Output channel 0 spans [-1, 0.5] -> step 1/127; channel 1 spans [-0.1, 0.03] -> step 0.1/127.
     kernel = np.array([[[[0.5, -0.1], [-1.0, 0.03]]]], "float32")  # [1, 1, in=2, out=2]
     expected = np.array([[[[64 / 127, -0.1], [-1.0, 38 * 0.1 / 127]]]], "float32")
@@ -117,10 +117,11 @@ def test_kernels_are_fake_quantized_per_output_channel():
     x = np.eye(2, dtype="float32").reshape(2, 1, 1, 2)  # one-hot inputs read out the kernel rows
     np.testing.assert_allclose(conv(x).numpy().reshape(2, 2), expected[0, 0], rtol=1e-6)
 
-    dense = QuantDense(2, use_bias=False)
+    dense = QuantDense(2, use_bias=False)  # per tensor: one step 1/127
     dense.build((None, 2))
     dense.set_weights([kernel[0, 0]])
-    np.testing.assert_allclose(dense(np.eye(2, dtype="float32")).numpy(), expected[0, 0], rtol=1e-6)
+    per_tensor = np.array([[64, -13], [-127, 4]], "float32") / 127
+    np.testing.assert_allclose(dense(np.eye(2, dtype="float32")).numpy(), per_tensor, rtol=1e-6)
 
     # Depthwise [1, 1, in=2, mult=2]: output channel 2i+m has its own step max|k[..., i, m]| / 127.
     dw_kernel = np.array([[[[0.5, -0.1], [-1.0, 0.03]]]], "float32")

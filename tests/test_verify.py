@@ -17,29 +17,14 @@ from hrkeras.convert.gpu_compat import check_tflite, to_tflite
 from hrkeras.convert.litert_gpu import NotFullyAcceleratedError
 from hrkeras.convert.tflite_runner import TFLiteRunner
 from hrkeras.convert.verify import relative_error, verify
-
-
-def _calibrate_batch_norm(model, shape, seed=0):
-    """Set every BatchNorm's moving statistics to one random batch's statistics.
-
-    Random-init nets otherwise reach activations in the thousands, where float32
-    round-off hides real mismatches; trained nets look like the calibrated one.
-    """
-    stack = [model]
-    while stack:
-        for layer in stack.pop().layers:
-            if hasattr(layer, "layers"):
-                stack.append(layer)
-            elif isinstance(layer, keras.layers.BatchNormalization):
-                layer.momentum = 0.0
-    model(np.random.default_rng(seed).standard_normal((8, *shape), dtype=np.float32), training=True)
+from conftest import calibrate_batch_norm
 
 
 @pytest.fixture(scope="module")
 def pose():
     """(Keras Lite-HRNet-18 at 64x64, its float32 .tflite bytes)."""
     model = hrkeras.create_model("litehrnet_18", input_shape=(64, 64, 3))
-    _calibrate_batch_norm(model, (64, 64, 3))
+    calibrate_batch_norm(model, (64, 64, 3))
     return model, to_tflite(model)
 
 

@@ -3,7 +3,8 @@
 - FakeQuant: activations, per tensor, asymmetric; ranges are moving averages of
   the batch min/max in training and fixed in inference.
 - QuantConv2D / QuantDepthwiseConv2D / QuantDense: the Keras layers with their
-  kernels fake-quantized per output channel, symmetric, narrow range [-127, 127].
+  kernels fake-quantized symmetric, narrow range [-127, 127]: per output channel
+  for the convolutions, per tensor for Dense.
 - QuantConcatenate: Concatenate with one range for its inputs and output.
 - QuantResize: Resize whose bilinear align_corners path is TFLite's own
   RESIZE_BILINEAR(align_corners=True) (int8, same scale in and out) instead of
@@ -81,12 +82,11 @@ class FakeQuant(layers.Layer):
 
 
 def quantize_kernel(kernel, axis=-1):
-    """Per-channel symmetric narrow-range 8-bit fake quantization along `axis`.
+    """Symmetric narrow-range 8-bit fake quantization, per channel along `axis` (per tensor: axis=None).
 
     Channel c uses the grid (max|kernel[..., c]| / 127) * {-127, ..., 127}.
     """
-    axis = axis % kernel.ndim
-    reduce = [a for a in range(kernel.ndim) if a != axis]
+    reduce = None if axis is None else [a for a in range(kernel.ndim) if a != axis % kernel.ndim]
     bound = ops.maximum(ops.max(ops.abs(kernel), axis=reduce), 1e-12)
     return keras.quantizers.fake_quant_with_min_max_vars(kernel, -bound, bound, NUM_BITS, narrow_range=True, axis=axis)
 
@@ -164,10 +164,11 @@ class QuantDepthwiseConv2D(layers.DepthwiseConv2D):
 
 @register_keras_serializable(package="hrkeras")
 class QuantDense(layers.Dense):
-    """Dense with its kernel [in, units] fake-quantized per unit."""
+    """Dense with its kernel [in, units] fake-quantized per tensor (the converter cannot transpose
+    per-channel weights into FULLY_CONNECTED's [units, in] layout)."""
 
     def call(self, inputs, training=None):
-        x = ops.matmul(inputs, quantize_kernel(self.kernel))
+        x = ops.matmul(inputs, quantize_kernel(self.kernel, axis=None))
         if self.bias is not None:
             x = ops.add(x, self.bias)
         return x if self.activation is None else self.activation(x)
