@@ -52,11 +52,12 @@ def measure(name, height, width, runs, threads):
     model = hrkeras.create_model(name, input_shape=(height, width, 3))
     x = np.random.default_rng(0).standard_normal((1, height, width, 3)).astype(np.float32)
     forward = tf.function(lambda t: model(t, training=False))
+    qat = quantize_model(model)
+    qat(np.concatenate([x, -x]), training=True)  # sets the activation ranges (as QAT's first step would)
     return {
         "keras": median_ms(lambda t: forward(t).numpy(), x, runs),
         "tflite float32": median_ms(TFLiteRunner(export.convert(model, "float32"), threads=threads), x, runs),
-        "tflite int8": median_ms(TFLiteRunner(export.convert(quantize_model(model), "qat"), threads=threads), x,
-                                 runs),
+        "tflite int8": median_ms(TFLiteRunner(export.convert(qat, "qat"), threads=threads), x, runs),
         "torch": torch_ms(name, height, width, runs, threads),
     }
 
