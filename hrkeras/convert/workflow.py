@@ -4,7 +4,6 @@
     report = export_pose_model(model, "pose_int8.tflite", mode="qat", config=get_config(...), qat_epochs=1)
     print(report)
 """
-import os
 import tempfile
 
 import keras
@@ -50,8 +49,7 @@ def pose_accuracy(model, config, data_root=None):
     """{"AP", "PCK@0.2"} on `config`'s validation split of a Keras model or a TFLiteRunner."""
     from hrkeras.training.inference import evaluate_pose
 
-    stats, _ = evaluate_pose(getattr(model, "predict", None) if not isinstance(model, keras.Model) else model,
-                             config, data_root)
+    stats, _ = evaluate_pose(model if isinstance(model, keras.Model) else model.predict, config, data_root)
     return {k: stats[k] for k in ("AP", "PCK@0.2") if k in stats}
 
 
