@@ -2,7 +2,7 @@ import numpy as np
 import keras
 import tensorflow as tf
 
-from hrkeras.training.speedups import use_fused_batch_norm
+from hrkeras.training.speedups import use_fused_adam, use_fused_batch_norm
 
 
 def _model():
@@ -33,3 +33,25 @@ def test_fused_training_step_equals_keras():
         np.testing.assert_allclose(v, u, rtol=1e-4, atol=1e-4 * np.abs(u).max())  # float32 sums in other orders
     # inference is untouched: it uses the (equal) moving statistics
     np.testing.assert_allclose(fused(x, training=False), reference(x, training=False), rtol=1e-4, atol=1e-5)
+
+
+def _train_steps(model, optimizer, x, steps=3):
+    target = np.random.default_rng(1).normal(size=model.output.shape[1:]).astype(np.float32)
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((model(x, training=True) - target) ** 2)
+        optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+    return [v.numpy() for v in model.trainable_variables + optimizer.variables]
+
+
+def test_fused_adam_updates_equal_keras_adam():
+    x = np.random.default_rng(0).normal(size=(4, 6, 5, 3)).astype(np.float32)
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-2, decay_steps=1, decay_rate=0.5)
+    reference, fused = keras.optimizers.Adam(schedule), keras.optimizers.Adam(schedule)
+    assert use_fused_adam(fused) and not use_fused_adam(keras.optimizers.Adam(amsgrad=True))
+    expected, got = _train_steps(_model(), reference, x), _train_steps(_model(), fused, x)
+    assert len(got) == len(expected) and float(fused.iterations) == 3
+    for u, v in zip(expected, got):
+        np.testing.assert_allclose(v, u, rtol=1e-5, atol=1e-6)
+    assert type(fused) is keras.optimizers.Adam  # saves and loads as a plain Adam
+    assert not np.allclose(got[0], _model().trainable_variables[0].numpy())  # the weights did move

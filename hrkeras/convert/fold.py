@@ -14,11 +14,18 @@ from keras import layers, tree
 CONVS = (layers.Conv2D, layers.DepthwiseConv2D)
 
 
+def is_relu(layer):
+    """A plain ReLU (layer or activation), which TFLite fuses into the op before it."""
+    if isinstance(layer, layers.ReLU):
+        return layer.max_value is None and not layer.negative_slope and not layer.threshold
+    return isinstance(layer, layers.Activation) and layer.get_config()["activation"] == "relu"
+
+
 def _is_functional(layer):
     return isinstance(layer, keras.Model) and hasattr(layer, "_nodes_by_depth")
 
 
-def _nodes(model):
+def call_nodes(model):
     """The call nodes of a functional model in execution order (inputs excluded)."""
     by_depth = model._nodes_by_depth
     return [n for depth in sorted(by_depth, reverse=True) for n in by_depth[depth] if not n.is_input]
@@ -31,7 +38,7 @@ def walk(model, inputs, visit):
     tensors `args`/`kwargs`. Returns the outputs in the structure of model.output.
     """
     new = {id(x): y for x, y in zip(model.inputs, tree.flatten(inputs))}
-    for node in _nodes(model):
+    for node in call_nodes(model):
         args, kwargs = node.arguments.fill_in(new)
         layer = node.operation
         outputs = walk(layer, args[0], visit) if _is_functional(layer) else visit(node, args, kwargs)
@@ -43,7 +50,7 @@ def consumers(model):
     """id(tensor) -> consuming nodes over the model and its nested functional models;
     a model output also counts as a consumer (None)."""
     uses = defaultdict(list)
-    for node in _nodes(model):
+    for node in call_nodes(model):
         for t in node.input_tensors:
             uses[id(t)].append(node)
         if _is_functional(node.operation):

@@ -14,7 +14,8 @@ and output scales.
 """
 from keras import layers
 
-from hrkeras.convert.fold import consumers, copy_layer, flat_model, fold_batch_norm
+from hrkeras.convert.equalize import equalize_ranges
+from hrkeras.convert.fold import consumers, copy_layer, flat_model, fold_batch_norm, is_relu
 from hrkeras.convert.quantizers import (FakeQuant, QuantConcatenate, QuantConv2D, QuantDense, QuantDepthwiseConv2D,
                                         QuantResize)
 from hrkeras.layers.resize import Resize
@@ -38,12 +39,6 @@ FIXED_RANGES = {"sigmoid": (0.0, 255 / 256), "tanh": (-1.0, 127 / 128)}
 FUSES_RELU = (layers.Conv2D, layers.DepthwiseConv2D, layers.Dense, layers.Add, layers.Multiply)
 
 
-def _is_relu(layer):
-    if isinstance(layer, layers.ReLU):
-        return layer.max_value is None and not layer.negative_slope and not layer.threshold
-    return isinstance(layer, layers.Activation) and layer.get_config()["activation"] == "relu"
-
-
 def _fixed_range(layer):
     return FIXED_RANGES.get(layer.get_config()["activation"]) if isinstance(layer, layers.Activation) else None
 
@@ -60,8 +55,12 @@ def _binary_chain(layer, inputs, fake_quant):
     return type(layer)(name=layer.name)([x, inputs[-1]])
 
 
-def quantize_model(model, momentum=0.99):
+def quantize_model(model, momentum=0.99, calibration=None):
     """QAT copy of a float model: [N,H,W,3] -> same outputs, fake-quantized to int8.
+
+    calibration: float32 [N,H,W,3] training crops; when given, the folded model's
+    channel ranges are equalized on them first (`equalize.equalize_ranges`), which
+    Lite-HRNet needs (its branch-0 channel ranges span three orders of magnitude).
 
     The result is a flat functional model (BatchNorm folded, backbone inlined)
     that trains with `fit` (the first training batch sets the activation
@@ -70,6 +69,8 @@ def quantize_model(model, momentum=0.99):
     quantize (e.g. a BatchNormalization that does not follow a convolution).
     """
     folded = fold_batch_norm(model)
+    if calibration is not None:
+        folded = equalize_ranges(folded, calibration)
     uses = consumers(folded)
 
     def fake_quant(x, name, fixed_range=None):
@@ -101,7 +102,7 @@ def quantize_model(model, momentum=0.99):
         else:
             outputs = copy_layer(layer, args, kwargs, cls)
         out = node.outputs[0]
-        relu_fuses = isinstance(layer, FUSES_RELU) and _is_relu(only_consumer(out))
+        relu_fuses = isinstance(layer, FUSES_RELU) and is_relu(only_consumer(out))
         if isinstance(layer, MOVES) or relu_fuses or takes_concat_range(out):
             return outputs
         return fake_quant(outputs, layer.name, _fixed_range(layer))

@@ -9,7 +9,10 @@ from hrkeras.convert.litert_gpu import GpuUnavailableError, NotFullyAcceleratedE
 from hrkeras.convert.tflite_runner import TFLiteRunner, load_tflite
 
 FLOAT_GPU_TOLERANCE = 1e-3  # GPU (float32 math) vs CPU interpreter, fraction of the output range
-QUANTIZED_GPU_TOLERANCE = 0.05  # int8 weights: kernels round differently, deep nets compound it (~2.6% seen)
+# Quantized models: the CPU rounds every activation to int8, the GPU computes in float with the dequantized
+# weights, so single pixels differ a lot (0.1-0.3 of the range on Lite-HRNet-18 heatmaps whose peaks agree);
+# they are judged on the mean error (0.003-0.013 measured on ten training crops).
+QUANTIZED_GPU_TOLERANCE = 0.02
 KERAS_TOLERANCE = 1e-4  # float32 models vs the Keras model
 
 
@@ -26,7 +29,8 @@ class VerifyReport:
     metadata: dict = None
     gpu_accelerated: bool = False
     gpu_problem: str = None
-    gpu_vs_cpu: float = None
+    gpu_vs_cpu: float = None  # max error; the mean error for quantized models
+    gpu_vs_cpu_max: float = None
     gpu_tolerance: float = FLOAT_GPU_TOLERANCE
     keras_error: float = None
     gpu_checked: bool = True
@@ -73,7 +77,7 @@ class VerifyReport:
             ("I/O", self.io),
             ("mobile GPU", f"static check {static}"),
             ("GPU run", gpu),
-            ("GPU vs CPU", _error_line(self.gpu_vs_cpu, self.gpu_tolerance)),
+            ("GPU vs CPU", self._gpu_line()),
             ("Keras parity", self._keras_line()),
             *self._accuracy_rows(),
             ("result", "PASS" if self.ok else "FAIL"),
@@ -82,6 +86,11 @@ class VerifyReport:
         width = max(len(label) for label, _ in rows) + 2
         lines += [f"  {label + ':':<{width}}{value}" for label, value in rows]
         return "\n".join(lines)
+
+    def _gpu_line(self):
+        if not self.quantized or self.gpu_vs_cpu is None:
+            return _error_line(self.gpu_vs_cpu, self.gpu_tolerance)
+        return f"mean {_error_line(self.gpu_vs_cpu, self.gpu_tolerance)}, max {self.gpu_vs_cpu_max:.2e}"
 
     def _keras_line(self):
         if self.keras_error is None:
@@ -109,11 +118,11 @@ def _error_line(error, tolerance):
     return f"{error:.2e} of output range (tolerance {tolerance:.0e}) {'ok' if error <= tolerance else 'TOO LARGE'}"
 
 
-def relative_error(x, reference):
-    """max |x - reference| / (max - min of reference)."""
+def relative_error(x, reference, reduce=np.max):
+    """reduce(|x - reference|) / (max - min of reference)."""
     reference = np.asarray(reference, np.float32)
     spread = max(float(reference.max() - reference.min()), 1e-12)
-    return float(np.abs(np.asarray(x, np.float32) - reference).max() / spread)
+    return float(reduce(np.abs(np.asarray(x, np.float32) - reference)) / spread)
 
 
 def _tensor_summary(buf):
@@ -168,7 +177,9 @@ def verify(model_path, keras_model=None, threads=2, seed=0, check_gpu=True, samp
     else:
         if gpu is not None:
             report.gpu_accelerated = gpu.fully_accelerated
-            report.gpu_vs_cpu = relative_error(gpu(x), y_cpu)
+            y_gpu = gpu(x)
+            report.gpu_vs_cpu = relative_error(y_gpu, y_cpu, np.mean if report.quantized else np.max)
+            report.gpu_vs_cpu_max = relative_error(y_gpu, y_cpu)
     if keras_model is not None:
         y_keras = np.asarray(keras_model(x, training=False))
         if y_keras.shape != y_cpu.shape:

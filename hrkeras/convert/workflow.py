@@ -15,21 +15,25 @@ from hrkeras.utils.atomic import atomic_path
 
 MODES = export.MODES
 QAT_LR_FACTOR = 0.05  # QAT starts from trained weights: a small constant fraction of the recipe's rate
+EQUALIZE_SAMPLES = 64  # training crops measuring the channel ranges that equalize_ranges evens out
 
 
 def qat_config(config, epochs):
-    """The recipe's fine-tuning variant for quantization-aware training."""
+    """The recipe's fine-tuning variant for quantization-aware training (the last of several epochs at a
+    tenth of the rate, as the recipes end)."""
     return config.replace(name=f"{config.name}_qat", epochs=epochs, lr=config.lr * QAT_LR_FACTOR, warmup_steps=0,
-                          milestones=(), val_interval=epochs)
+                          milestones=(epochs - 1,) if epochs > 1 else (), val_interval=epochs)
 
 
 def quantization_aware_training(model, config, workdir, epochs=1, data_root=None, resume=False):
-    """Fine-tune `quantize_model(model)` with the pose trainer on `config`'s data -> the trained QAT model."""
+    """Fine-tune `quantize_model(model)` (channel ranges equalized on training crops) with the pose trainer
+    on `config`'s data -> the trained QAT model."""
     from hrkeras.convert.qat import quantize_model
     from hrkeras.training.trainer import train
 
+    images = np.concatenate(list(calibration_images(config, EQUALIZE_SAMPLES, data_root)))
     result = train(qat_config(config, epochs), workdir, data_root, resume=resume,
-                   model_fn=lambda: quantize_model(model))
+                   model_fn=lambda: quantize_model(model, calibration=images))
     return keras.models.load_model(result["model"])
 
 
@@ -76,6 +80,11 @@ def export_pose_model(model, out, mode="float32", config=None, data_root=None, w
         workdir = workdir or tempfile.mkdtemp(prefix="hrkeras_qat_")
         source = quantization_aware_training(model, config, workdir, qat_epochs, data_root)
     elif mode == "int8":
+        from hrkeras.convert.equalize import equalize_ranges
+        from hrkeras.convert.fold import fold_batch_norm
+
+        images = np.concatenate(list(calibration_images(config, EQUALIZE_SAMPLES, data_root)))
+        source = equalize_ranges(fold_batch_norm(model), images)
         representative = calibration_images(config, calibration_samples, data_root)
     flatbuffer = export.convert(source, mode, representative=representative)
     codec = None

@@ -14,7 +14,7 @@ import tensorflow as tf
 from hrkeras.models.registry import create_model
 from hrkeras.training import checkpointing, datasets
 from hrkeras.training.data import coco_meta
-from hrkeras.training.speedups import skip_graph_rewrites_on_cpu, use_fused_batch_norm
+from hrkeras.training.speedups import skip_graph_rewrites_on_cpu, use_fused_adam, use_fused_batch_norm
 from hrkeras.training.distribute import is_chief, make_strategy
 from hrkeras.training.inference import TopDownPredictor, evaluate_coco, predict_dataset
 from hrkeras.training.losses import KeypointMSE
@@ -32,7 +32,9 @@ def build_model(config, steps_per_epoch, model_fn=None):
     use_fused_batch_norm(model)
     schedule = WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma,
                                config.warmup_steps, config.warmup_ratio)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=KeypointMSE(config.ohkm_topk))
+    optimizer = keras.optimizers.Adam(schedule)
+    use_fused_adam(optimizer)
+    model.compile(optimizer=optimizer, loss=KeypointMSE(config.ohkm_topk))
     return model
 
 
