@@ -23,12 +23,14 @@ def keras_images_per_s(name, batch, height, width, steps):
 
     import hrkeras
     from hrkeras.training.losses import KeypointMSE
-    from hrkeras.training.speedups import skip_graph_rewrites_on_cpu, use_fused_batch_norm
+    from hrkeras.training.speedups import skip_graph_rewrites_on_cpu, use_fused_adam, use_fused_batch_norm
 
     skip_graph_rewrites_on_cpu()  # as the trainer does
     model = hrkeras.create_model(name, input_shape=(height, width, 3))
     use_fused_batch_norm(model)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=KeypointMSE())
+    optimizer = keras.optimizers.Adam(1e-3)
+    use_fused_adam(optimizer)
+    model.compile(optimizer=optimizer, loss=KeypointMSE())
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, height, width, 3), np.float32)
     y = rng.random((batch, height // 4, width // 4, 17), np.float32)

@@ -18,7 +18,8 @@ def add_parser(sub):
     mode.add_argument("--int8", action="store_true", help="post-training full-integer int8 (calibrated)")
     mode.add_argument("--fp16", action="store_true", help="float16 weights")
     mode.add_argument("--dynamic", action="store_true", help="dynamic-range int8 weights")
-    p.add_argument("--epochs", type=int, default=1, help="QAT fine-tuning epochs (default 1)")
+    p.add_argument("--epochs", type=int, default=2,
+                   help="QAT fine-tuning epochs, the last at a tenth of the rate (default 2)")
     p.add_argument("--workdir", metavar="DIR", help="QAT checkpoints and logs (default runs/CONFIG_qat)")
     p.add_argument("--calibration-samples", type=int, default=200, metavar="N", help="int8 calibration crops")
     p.add_argument("--input-size", type=int, nargs=2, metavar=("W", "H"),

@@ -1,7 +1,7 @@
 """`hrkeras convert` as a library call: a pose model -> (QAT fine-tuning | post-training quantization)
 -> a TFLite file with its metadata -> verification and an accuracy report.
 
-    report = export_pose_model(model, "pose_int8.tflite", mode="qat", config=get_config(...), qat_epochs=1)
+    report = export_pose_model(model, "pose_int8.tflite", mode="qat", config=get_config(...), qat_epochs=2)
     print(report)
 """
 import tempfile
@@ -25,7 +25,7 @@ def qat_config(config, epochs):
                           milestones=(epochs - 1,) if epochs > 1 else (), val_interval=epochs)
 
 
-def quantization_aware_training(model, config, workdir, epochs=1, data_root=None, resume=False):
+def quantization_aware_training(model, config, workdir, epochs=2, data_root=None, resume=False):
     """Fine-tune `quantize_model(model)` (channel ranges equalized on training crops) with the pose trainer
     on `config`'s data -> the trained QAT model."""
     from hrkeras.convert.qat import quantize_model
@@ -57,7 +57,7 @@ def pose_accuracy(model, config, data_root=None):
     return {k: stats[k] for k in ("AP", "PCK@0.2") if k in stats}
 
 
-def export_pose_model(model, out, mode="float32", config=None, data_root=None, workdir=None, qat_epochs=1,
+def export_pose_model(model, out, mode="float32", config=None, data_root=None, workdir=None, qat_epochs=2,
                       calibration_samples=200, check_gpu=True, accuracy=True):
     """Convert a Keras pose model to `out` (.tflite, written atomically) and verify it.
 
