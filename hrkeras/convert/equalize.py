@@ -56,7 +56,7 @@ def _passes(layer):
     return _commutes(layer) or isinstance(layer, (layers.Multiply, ChannelSplit, ChannelShuffle))
 
 
-def channel_ranges(model, images, batch_size=16):
+def channel_ranges(model, images, batch_size=8):
     """id(tensor) -> [C] per-channel max |x| (mean over batches) for every layer output of a flat model."""
     tensors = [t for node in call_nodes(model) for t in node.outputs]
     probe = keras.Model(model.input, tensors)

@@ -44,9 +44,9 @@ def _calibration(representative, shape, progress):
             x = np.asarray(x, dtype="float32")
             if x.shape != (1, *shape):
                 raise ValueError(f"representative sample {i} has shape {x.shape}, expected {(1, *shape)}")
-            if progress is not None:
-                progress(i)
             yield [x]
+            if progress is not None:
+                progress(i + 1)
 
     return samples
 
@@ -76,7 +76,7 @@ def convert(model, mode, representative=None, progress=None):
     mode: "float32"; "float16" (float16 weights, float compute); "dynamic"
     (int8 weights, float activations); "int8" (full-integer post-training
     quantization calibrated on `representative`, an iterable of float32
-    [1,H,W,3] arrays; `progress(i)` is called per sample); "qat" (a
+    [1,H,W,3] arrays; `progress(done)` is called after each sample); "qat" (a
     quantize_model model with trained ranges -> all-int8, no calibration data).
     int8 and qat models take and return float32 (QUANTIZE/DEQUANTIZE at the edges).
     Raises ValueError naming the TensorFlow ops that TFLite builtins lack.

@@ -86,7 +86,11 @@ def export_pose_model(model, out, mode="float32", config=None, data_root=None, w
         images = np.concatenate(list(calibration_images(config, EQUALIZE_SAMPLES, data_root)))
         source = equalize_ranges(fold_batch_norm(model), images)
         representative = calibration_images(config, calibration_samples, data_root)
-    flatbuffer = export.convert(source, mode, representative=representative)
+    progress = None
+    if representative is not None:
+        print("int8 calibration")
+        progress = keras.utils.Progbar(calibration_samples, unit_name="crop").update
+    flatbuffer = export.convert(source, mode, representative=representative, progress=progress)
     codec = None
     if config is not None:
         from hrkeras.training.datasets import codec as recipe_codec
