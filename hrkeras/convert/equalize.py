@@ -2,7 +2,7 @@
 
 Lite-HRNet's reference fusion adds branch 0 twice (y_0 = 2 x_0 + ...), and half
 of the channels pass each ConditionalChannelWeighting block untouched, so the
-channel ranges of branch 0 grow apart module after module (0..2000 beside
+channel ranges of branch 0 grow apart module after module (up to ~4000 beside
 channels of ~1 in the last stage of a trained Lite-HRNet-18). One int8 scale
 per tensor, sized for the widest channel, rounds the narrow ones to zero.
 
@@ -15,11 +15,12 @@ channels by s. Free factors bring a tensor's widest channel to 1 and a channel
 of range r to (r / widest) ** (1 - EXPONENT) (cross-layer equalization, Nagel
 et al. 2019, "Data-Free Quantization"): full equalization (EXPONENT = 1) moves
 the spread into the consumers' kernels, which are quantized per output channel
-across all input channels; the square root balances the two. Where terms of an Add arrive with different factors (the
-doubled x_0 above, an identity shortcut), a 1x1 depthwise conv multiplies the
-term by the per-channel ratio; per-channel int8 weights hold any ratio. Layers
-that do not commute (sigmoid, unfused BatchNorm, ...) get factor-1 inputs, and
-the model outputs equal the original's up to float rounding.
+across all input channels; the square root balances the two. Where terms of an
+Add arrive with different factors (the doubled x_0 above, an identity shortcut),
+a 1x1 depthwise conv multiplies the term by the per-channel ratio (per-channel
+int8 weights hold any ratio). Layers that do not commute (sigmoid, unfused
+BatchNorm, ...) get factor-1 inputs, and the model outputs equal the original's
+up to float rounding.
 """
 from collections import defaultdict
 

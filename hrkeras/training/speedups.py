@@ -1,6 +1,7 @@
 """Faster training steps on TensorFlow, without changing what is computed.
 
-`use_fused_batch_norm(model)`: TensorFlow's fused BatchNorm kernel. Keras 3 computes BatchNormalization from primitive ops (moments, rsqrt, mul, add:
+`use_fused_batch_norm(model)`: TensorFlow's fused BatchNorm kernel. Keras 3
+computes BatchNormalization from primitive ops (moments, rsqrt, mul, add:
 about ten kernels forward and twenty backward per layer). Lite-HRNet has ~300
 BatchNorm layers on small tensors, so on a CPU those launches dominate the step;
 TensorFlow's FusedBatchNormV3 does each direction in one kernel (1.5x the
