@@ -8,16 +8,12 @@ models are untrained. The reference runs in .venv-ref (tests/fixtures/install_re
 Targets (issue 5): Lite-HRNet-18 float32 <= 0.25x the reference and int8 <= 0.6x float32;
 HRNet-W32 float32 <= 1.1x the reference and int8 < 1x; Lite-HRNet-18 <= 0.15x HRNet-W32.
 """
-import argparse
-import os
-import subprocess
 import sys
 import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REF_PYTHON = os.path.join(ROOT, ".venv-ref", "bin", "python")
+import bench_common
 
 
 def median_ms(fn, x, runs):
@@ -29,15 +25,6 @@ def median_ms(fn, x, runs):
         fn(x)
         times.append(time.perf_counter() - began)
     return 1000 * float(np.median(times))
-
-
-def torch_ms(name, height, width, runs, threads):
-    if not os.path.exists(REF_PYTHON):
-        return None
-    out = subprocess.run([REF_PYTHON, os.path.join(ROOT, "benchmarks", "torch_reference.py"), "infer", name, "1",
-                          str(height), str(width), str(runs), str(threads)], capture_output=True, text=True,
-                         check=True).stdout
-    return float(out.rsplit("MEDIAN_MS ", 1)[1])
 
 
 def measure(name, height, width, runs, threads):
@@ -58,22 +45,15 @@ def measure(name, height, width, runs, threads):
         "keras": median_ms(lambda t: forward(t).numpy(), x, runs),
         "tflite float32": median_ms(TFLiteRunner(export.convert(model, "float32"), threads=threads), x, runs),
         "tflite int8": median_ms(TFLiteRunner(export.convert(qat, "qat"), threads=threads), x, runs),
-        "torch": torch_ms(name, height, width, runs, threads),
+        "torch": bench_common.reference("infer", name, 1, height, width, runs, threads, "MEDIAN_MS"),
     }
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=["litehrnet_18", "litehrnet_30", "hrnet_w32"])
-    parser.add_argument("--size", type=int, nargs=2, default=(256, 192), metavar=("H", "W"))
+    parser = bench_common.parser(__doc__, ["litehrnet_18", "litehrnet_30", "hrnet_w32"])
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    bench_common.set_tensorflow_threads(args.threads)
     h, w = args.size
     print(f"inference latency, batch 1, {h}x{w}, {args.threads} threads, median of {args.runs} runs (ms)")
     print(f"{'model':14s} {'torch ref':>9s} {'keras':>8s} {'tfl fp32':>8s} {'tfl int8':>8s} "

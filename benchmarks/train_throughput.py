@@ -5,16 +5,12 @@
 
 The reference runs in .venv-ref (tests/fixtures/install_reference.sh); without it only our side runs.
 """
-import argparse
-import os
-import subprocess
 import sys
 import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REF_PYTHON = os.path.join(ROOT, ".venv-ref", "bin", "python")
+import bench_common
 
 
 def keras_images_per_s(name, batch, height, width, steps):
@@ -42,34 +38,18 @@ def keras_images_per_s(name, batch, height, width, steps):
     return steps * batch / (time.perf_counter() - began)
 
 
-def torch_images_per_s(name, batch, height, width, steps, threads):
-    if not os.path.exists(REF_PYTHON):
-        return None
-    out = subprocess.run([REF_PYTHON, os.path.join(ROOT, "benchmarks", "torch_reference.py"), "train", name,
-                          str(batch), str(height), str(width), str(steps), str(threads)],
-                         capture_output=True, text=True, check=True).stdout
-    return float(out.rsplit("IMAGES_PER_S ", 1)[1])
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=["litehrnet_18", "hrnet_w32"])
+    parser = bench_common.parser(__doc__, ["litehrnet_18", "hrnet_w32"])
     parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--size", type=int, nargs=2, default=(256, 192), metavar=("H", "W"))
     parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    bench_common.set_tensorflow_threads(args.threads)
     h, w = args.size
     print(f"training step: batch {args.batch}, {h}x{w}, MSE, Adam, {args.threads} threads; images/s")
     print(f"{'model':14s} {'hrkeras':>9s} {'torch ref':>9s} {'ratio':>6s}")
     for name in args.models:
         ours = keras_images_per_s(name, args.batch, h, w, args.steps)
-        ref = torch_images_per_s(name, args.batch, h, w, args.steps, args.threads)
+        ref = bench_common.reference("train", name, args.batch, h, w, args.steps, args.threads, "IMAGES_PER_S")
         ratio = f"{ours / ref:6.2f}" if ref else "     -"
         print(f"{name:14s} {ours:9.1f} {ref or float('nan'):9.1f} {ratio}", flush=True)
 
