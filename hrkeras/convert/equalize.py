@@ -22,13 +22,11 @@ int8 weights hold any ratio). Layers that do not commute (sigmoid, unfused
 BatchNorm, ...) get factor-1 inputs, and the model outputs equal the original's
 up to float rounding.
 """
-from collections import defaultdict
-
 import keras
 import numpy as np
-from keras import layers, tree
+from keras import layers
 
-from hrkeras.convert.fold import call_nodes, is_relu, walk
+from hrkeras.convert.fold import call_nodes, consumers, copy_layer, flat_model, is_relu
 from hrkeras.layers.resize import Resize
 from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit
 
@@ -86,13 +84,12 @@ class _Plan:
 
     def __init__(self, model, ranges):
         self.ranges = ranges
-        self.uses = defaultdict(list)
-        for node in call_nodes(model):
-            for t in node.input_tensors:
-                self.uses[id(t)].append(node)
-        self.outputs = {id(t) for t in model.outputs}
+        self.uses = consumers(model)  # a model output lists None among its consumers
         self.producer = {id(t): (node, k) for node in call_nodes(model) for k, t in enumerate(node.outputs)}
         self.factors, self.add_factors, self.active = {}, {}, set()
+
+    def is_output(self, t):
+        return None in self.uses[id(t)]
 
     def settable(self, t):
         """Whether t's factor is a conv's free choice (through commuting single-input layers)."""
@@ -104,7 +101,7 @@ class _Plan:
 
     def demand(self, t):
         """The factor t's consumers need, or None when they accept any."""
-        if id(t) in self.outputs:
+        if self.is_output(t):
             return np.ones(t.shape[-1])
         for node in self.uses[id(t)]:
             layer = node.operation
@@ -227,14 +224,15 @@ def equalize_ranges(model, images):
             unscaled = [matched(new[id(t)], t, np.ones(t.shape[-1]), f"{layer.name}_unscale{k}")
                         for k, t in enumerate(inputs)]
             args = (unscaled if isinstance(args[0], list) else unscaled[0], *args[1:])
-        new_layer = type(layer).from_config(layer.get_config())
-        outputs = new_layer(*args, **kwargs)
-        if layer.weights:
-            new_layer.set_weights(layer.get_weights())
-        return outputs
+        return copy_layer(layer, args, kwargs)
 
-    inputs = keras.Input(batch_shape=model.input.shape, dtype=model.input.dtype, name=model.input.name)
-    outputs = tree.flatten(walk(model, inputs, visit))
-    outputs = [matched(x, t, np.ones(t.shape[-1]), f"output{k}_unscale")
-               for k, (x, t) in enumerate(zip(outputs, tree.flatten(model.output)))]
-    return keras.Model(inputs, tree.pack_sequence_as(model.output, outputs), name=model.name)
+    def visit_and_unscale_outputs(node, args, kwargs):
+        """visit(), with the model's outputs brought back to their original values."""
+        several = len(node.outputs) > 1
+        outputs = visit(node, args, kwargs)
+        outputs = [matched(x, t, np.ones(t.shape[-1]), f"{node.operation.name}_unscale_output{k}")
+                   if plan.is_output(t) else x
+                   for k, (x, t) in enumerate(zip(outputs if several else [outputs], node.outputs))]
+        return outputs if several else outputs[0]
+
+    return flat_model(model, visit_and_unscale_outputs)
