@@ -1,4 +1,6 @@
 """Export: every graph converts to a TFLite model the mobile GPU can run whole; conversion modes."""
+from collections import Counter
+
 import numpy as np
 import pytest
 import keras
@@ -9,6 +11,7 @@ import hrkeras
 from hrkeras.convert.export import convert, float_ops
 from hrkeras.convert.gpu_compat import check_keras_layers, check_model, check_tflite, to_tflite
 from hrkeras.convert.qat import quantize_model
+from hrkeras.convert.tflite_runner import TFLiteRunner
 from hrkeras.models.registry import FAMILIES
 from conftest import calibrate_batch_norm
 from test_qat import calibrate, images, tiny_pose_model
@@ -136,6 +139,13 @@ def test_dynamic_range_conversion_has_int8_weights(tiny):
     interp = Interpreter(model_content=flatbuffer)
     assert any(t["dtype"] == np.int8 for t in interp.get_tensor_details())
     assert io_dtypes(flatbuffer) == [np.float32, np.float32]
+
+
+def test_every_op_runs_in_xnnpack(tiny):
+    """Lite-HRNet's QAT int8 and float32 graphs have no op XNNPACK leaves to the builtin kernels
+    (int8 AVERAGE_POOL_2D, RESIZE_NEAREST_NEIGHBOR, SPLIT_V, standalone RELU did): one partition each."""
+    for flatbuffer in (tiny["qat_tflite"], tiny["float32"]):
+        assert TFLiteRunner(flatbuffer).xnnpack_coverage() == (1, Counter())
 
 
 def test_int8_post_training_quantization(tiny):

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 import keras
 
 from hrkeras.layers.conv import conv
+from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
 from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit
 
@@ -20,7 +21,7 @@ def nhwc(t):
     return t.numpy().transpose(0, 2, 3, 1)
 
 
-@pytest.mark.parametrize("src,dst", [((6, 8), (12, 16)), ((3, 5), (24, 40)), ((8, 6), (64, 48))])
+@pytest.mark.parametrize("src,dst", [((6, 8), (12, 16)), ((3, 5), (24, 40)), ((8, 6), (64, 48)), ((2, 3), (12, 9))])
 @pytest.mark.parametrize("mode,align", [("bilinear", True), ("bilinear", False), ("nearest", False)])
 def test_resize_equals_torch_interpolate(src, dst, mode, align):
     x = RNG.standard_normal((2, *src, 5)).astype("float32")
@@ -42,12 +43,25 @@ def test_channel_shuffle_equals_torch_definition():
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(ChannelShuffle(2)(x)), ref)
 
 
-def test_channel_split_follows_torch_split():
-    x = RNG.standard_normal((1, 2, 2, 10)).astype("float32")
-    parts = ChannelSplit([3, 7])(x)
-    refs = torch.split(nchw(x), [3, 7], dim=1)
-    for p, r in zip(parts, refs):
+@pytest.mark.parametrize("sizes", [[3, 7], [5, 5], [2, 4, 8]])
+def test_channel_split_follows_torch_split(sizes):
+    x = RNG.standard_normal((1, 2, 2, sum(sizes))).astype("float32")
+    parts = ChannelSplit(sizes)(x)
+    refs = torch.split(nchw(x), sizes, dim=1)
+    for p, r in zip(parts, refs, strict=True):
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(p), nhwc(r))
+
+
+@pytest.mark.parametrize("src,dst", [((8, 6), (1, 1)), ((64, 48), (8, 6)), ((12, 9), (4, 3))])
+def test_adaptive_average_pool_equals_torch(src, dst):
+    x = RNG.standard_normal((2, *src, 5)).astype("float32")
+    ours = keras.ops.convert_to_numpy(AdaptiveAveragePool2D(dst)(x))
+    np.testing.assert_allclose(ours, nhwc(F.adaptive_avg_pool2d(nchw(x), dst)), atol=1e-6)
+
+
+def test_adaptive_average_pool_rejects_non_divisors():
+    with pytest.raises(ValueError, match="integer factors"):
+        AdaptiveAveragePool2D((3, 3))(np.zeros((1, 8, 8, 1), "float32"))
 
 
 @pytest.mark.parametrize("depthwise", [False, True])

@@ -6,8 +6,8 @@ import keras
 from hrkeras import LiteHRNetBackbone, PoseEstimator
 from hrkeras.convert.fold import fold_batch_norm
 from hrkeras.convert.qat import quantize_model
-from hrkeras.convert.quantizers import (FakeQuant, QuantConcatenate, QuantConv2D, QuantDense, QuantDepthwiseConv2D,
-                                        fake_quants)
+from hrkeras.convert.quantizers import (FakeQuant, QuantAdaptiveAveragePool2D, QuantConcatenate, QuantConv2D,
+                                        QuantDense, QuantDepthwiseConv2D, QuantReLU, fake_quants)
 
 SHAPE = (64, 64, 3)
 
@@ -150,6 +150,9 @@ def test_quantize_model_structure():
     # sigmoid outputs use the fixed grid of TFLite's int8 LOGISTIC
     sigmoid = qat.get_layer("stage0_0_layers_0_spatial_weighting_0_conv2_sigmoid_quant")
     assert sigmoid.fixed_range == (0.0, 255 / 256)
+    # the fused branch-0 sum also feeds the next fusion: its ReLU cannot fuse into the Add
+    assert isinstance(qat.get_layer("stage0_0_relu0"), QuantReLU)
+    assert isinstance(qat.get_layer("stage0_0_layers_0_cross_resolution_weighting_pool0"), QuantAdaptiveAveragePool2D)
 
 
 def test_qat_model_trains_with_fit_and_round_trips(tmp_path):

@@ -82,7 +82,7 @@ def test_verify_report_lists_checks(pose, tmp_path):
     assert report.gpu_accelerated and report.gpu_vs_cpu < 1e-4 and report.keras_error < 1e-4
     for expected in ("pose.tflite", " MB)", "hrkeras (litehrnet_18, float32, input 64x64)", "CONV_2D x",
                      "float32 x", "float32 [1, 64, 64, 3] -> float32 [1, 16, 16, 17]", "static check passed",
-                     "fully accelerated", "GPU vs CPU:", "Keras parity:", "PASS"):
+                     "every op in XNNPACK (1 partition(s))", "fully accelerated", "GPU vs CPU:", "Keras parity:", "PASS"):
         assert expected in text, f"{expected!r} missing from:\n{text}"
 
 

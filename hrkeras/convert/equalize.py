@@ -27,13 +27,14 @@ import numpy as np
 from keras import layers
 
 from hrkeras.convert.fold import call_nodes, consumers, copy_layer, flat_model, is_relu
+from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
 from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit
 
 CONVS = (layers.Conv2D, layers.DepthwiseConv2D)
 # Single-input layers with f(s * x) = s * f(x) per channel.
-COMMUTES = (layers.ZeroPadding2D, layers.AveragePooling2D, layers.MaxPooling2D, layers.GlobalAveragePooling2D,
-            Resize, layers.Dropout, layers.Identity)
+COMMUTES = (layers.ZeroPadding2D, layers.AveragePooling2D, AdaptiveAveragePool2D, layers.MaxPooling2D,
+            layers.GlobalAveragePooling2D, Resize, layers.Dropout, layers.Identity)
 # Channels whose range is below this fraction of the tensor's widest are scaled as if at it
 # (1e-3 gives requantization scale ratios that XNNPACK's int8 kernels reject).
 RANGE_FLOOR = 1e-2

@@ -1,11 +1,12 @@
 """Quantization-aware training (QAT) models for all-int8 TFLite export.
 
 `quantize_model` folds BatchNorm into the convolutions, swaps Conv2D /
-DepthwiseConv2D / Dense / Concatenate / Resize for their quantizing forms and
+DepthwiseConv2D / Dense / Concatenate / Resize / AdaptiveAveragePool2D for their quantizing forms and
 places an activation FakeQuant wherever TFLite's int8 graph gets a new tensor
 range: after the input and after every layer that computes new values. The
 range of an output whose only consumer is a ReLU (fused into the op by TFLite)
-or a Concatenate is set there instead. A Concatenate's inputs and output share
+or a Concatenate is set there instead; a ReLU that cannot fuse into its
+producer fuses into an identity depthwise conv (QuantReLU). A Concatenate's inputs and output share
 one range (TFLite's int8 CONCATENATION requires it); inputs that already have
 a range are requantized by an identity 1x1 depthwise conv. Layers that only
 move values (split, shuffle, padding, reshape, resize, average/max pooling)
@@ -16,8 +17,9 @@ from keras import layers
 
 from hrkeras.convert.equalize import equalize_ranges
 from hrkeras.convert.fold import consumers, copy_layer, flat_model, fold_batch_norm, is_relu
-from hrkeras.convert.quantizers import (FakeQuant, QuantConcatenate, QuantConv2D, QuantDense, QuantDepthwiseConv2D,
-                                        QuantResize)
+from hrkeras.convert.quantizers import (FakeQuant, QuantAdaptiveAveragePool2D, QuantConcatenate, QuantConv2D,
+                                        QuantDense, QuantDepthwiseConv2D, QuantReLU, QuantResize)
+from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
 from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit
 
@@ -26,10 +28,11 @@ QUANT_CLASSES = {
     layers.DepthwiseConv2D: QuantDepthwiseConv2D,
     layers.Dense: QuantDense,
     Resize: QuantResize,
+    AdaptiveAveragePool2D: QuantAdaptiveAveragePool2D,
 }
 # Layers computing new values: a FakeQuant follows them.
 COMPUTES = (layers.Conv2D, layers.DepthwiseConv2D, layers.Dense, layers.Add, layers.Subtract, layers.Multiply,
-            layers.GlobalAveragePooling2D, layers.ReLU, layers.Activation)
+            layers.GlobalAveragePooling2D, AdaptiveAveragePool2D, layers.ReLU, layers.Activation)
 # Layers whose TFLite int8 kernels keep the input's scale.
 MOVES = (ChannelShuffle, ChannelSplit, Resize, layers.ZeroPadding2D, layers.Reshape, layers.Flatten,
          layers.AveragePooling2D, layers.MaxPooling2D, layers.Dropout, layers.Identity)
@@ -86,6 +89,10 @@ def quantize_model(model, momentum=0.99, calibration=None):
         return (isinstance(only_consumer(tensor), layers.Concatenate) and isinstance(producer, COMPUTES)
                 and not _fixed_range(producer))
 
+    def fuses_relu(tensor):
+        """Whether TFLite fuses the ReLU that is `tensor`'s only consumer into its producer."""
+        return isinstance(tensor._keras_history.operation, FUSES_RELU) and is_relu(only_consumer(tensor))
+
     def visit(node, args, kwargs):
         layer = node.operation
         if isinstance(layer, layers.Concatenate):
@@ -97,13 +104,14 @@ def quantize_model(model, momentum=0.99, calibration=None):
                 "BatchNormalization is supported only directly after a Conv2D/DepthwiseConv2D"
             )
         cls = next((q for base, q in QUANT_CLASSES.items() if type(layer) is base), None)
-        if isinstance(layer, (layers.Add, layers.Multiply)) and len(args[0]) > 2:
+        if is_relu(layer) and not fuses_relu(node.input_tensors[0]):
+            outputs = QuantReLU(name=layer.name)(*args, **kwargs)
+        elif isinstance(layer, (layers.Add, layers.Multiply)) and len(args[0]) > 2:
             outputs = _binary_chain(layer, args[0], fake_quant)
         else:
             outputs = copy_layer(layer, args, kwargs, cls)
         out = node.outputs[0]
-        relu_fuses = isinstance(layer, FUSES_RELU) and is_relu(only_consumer(out))
-        if isinstance(layer, MOVES) or relu_fuses or takes_concat_range(out):
+        if isinstance(layer, MOVES) or fuses_relu(out) or takes_concat_range(out):
             return outputs
         return fake_quant(outputs, layer.name, _fixed_range(layer))
 

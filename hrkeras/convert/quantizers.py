@@ -9,6 +9,8 @@
 - QuantResize: Resize whose bilinear align_corners path is TFLite's own
   RESIZE_BILINEAR(align_corners=True) (int8, same scale in and out) instead of
   the float model's interpolation convolutions.
+- QuantAdaptiveAveragePool2D: its averaging kernel fake-quantized (exactly).
+- QuantReLU: a ReLU fused into an identity int8 depthwise conv.
 
 All map to TensorFlow's FakeQuantWithMinMaxVars(PerChannel) ops, which the
 TFLite converter turns into int8 tensors and int8 kernels (TensorFlow backend).
@@ -17,6 +19,7 @@ import keras
 from keras import layers, ops
 from keras.saving import register_keras_serializable
 
+from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
 
 NUM_BITS = 8
@@ -185,3 +188,22 @@ class QuantResize(Resize):
 
             return tf.raw_ops.ResizeBilinear(images=x, size=self.size, align_corners=True)
         return super().call(x)
+
+
+@register_keras_serializable(package="hrkeras")
+class QuantAdaptiveAveragePool2D(AdaptiveAveragePool2D):
+    """AdaptiveAveragePool2D with its constant kernel fake-quantized (exact: one
+    int8 step per channel), so it converts to an int8 DEPTHWISE_CONV_2D."""
+
+    def averaging_kernel(self, x):
+        return quantize_kernel(super().averaging_kernel(x))
+
+
+@register_keras_serializable(package="hrkeras")
+class QuantReLU(layers.ReLU):
+    """ReLU on `requantize(x)`: TFLite fuses it into that int8 DEPTHWISE_CONV_2D.
+    For a ReLU that cannot fuse into its producer (the producer has other
+    consumers): XNNPACK runs no standalone int8 RELU, which would split the graph."""
+
+    def call(self, x):
+        return super().call(requantize(x))

@@ -1,5 +1,6 @@
 """Run a .tflite model with LiteRT: the CPU interpreter (XNNPACK) or the GPU accelerator (GPU only)."""
 import os
+from collections import Counter
 
 import numpy as np
 
@@ -55,6 +56,30 @@ class TFLiteRunner:
             self._gpu = litert_gpu.compile_gpu(self.model_bytes)
             self._gpu_in = self._gpu.create_input_buffers(0)
             self._gpu_out = self._gpu.create_output_buffers(0)
+
+    def xnnpack_coverage(self):
+        """(partitions, Counter of op types left to the builtin kernels) of the CPU interpreter.
+
+        XNNPACK replaces each run of ops it supports by one DELEGATE node; every
+        other op (found backwards from the delegates' inputs and the model's
+        outputs) runs on TFLite's slower builtin kernels and cuts the graph.
+        """
+        if self.accelerator != "cpu":
+            raise ValueError("xnnpack_coverage needs the cpu accelerator")
+        nodes = self._interpreter._get_ops_details()
+        delegates = [n for n in nodes if n["op_name"] == "DELEGATE"]
+        produced = {int(t) for n in delegates for t in n["outputs"]}
+        needed = {int(t) for n in delegates for t in n["inputs"]} | {self._output["index"]}
+        fallback, changed = set(), True
+        while changed:
+            changed = False
+            for n in nodes:
+                outs = {int(t) for t in n["outputs"]}
+                if n["op_name"] != "DELEGATE" and n["index"] not in fallback and outs & needed and not outs & produced:
+                    fallback.add(n["index"])
+                    needed |= {int(t) for t in n["inputs"]}
+                    changed = True
+        return len(delegates), Counter(n["op_name"] for n in nodes if n["index"] in fallback)
 
     @property
     def fully_accelerated(self):

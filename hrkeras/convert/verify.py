@@ -34,6 +34,8 @@ class VerifyReport:
     gpu_tolerance: float = FLOAT_GPU_TOLERANCE
     keras_error: float = None
     gpu_checked: bool = True
+    xnnpack_partitions: int = None
+    xnnpack_fallback: Counter = None  # op types the CPU interpreter runs outside XNNPACK
     accuracy: dict = None  # {"keras float": {"AP", "PCK@0.2"}, "tflite int8": {...}} on validation data
 
     @property
@@ -53,9 +55,6 @@ class VerifyReport:
         return not self.static_problems and gpu_ok and keras_ok
 
     def __str__(self):
-        def histogram(counter):
-            return ", ".join(f"{k} x{v}" for k, v in sorted(counter.items()))
-
         md = self.metadata
         md_line = "none" if md is None else (
             f"hrkeras ({md.get('model', '?')}, {md.get('quantization', '?')}, "
@@ -76,6 +75,7 @@ class VerifyReport:
             ("constants", f"{histogram(self.constant_dtypes)} tensors"),
             ("I/O", self.io),
             ("mobile GPU", f"static check {static}"),
+            ("CPU run", self._cpu_line()),
             ("GPU run", gpu),
             ("GPU vs CPU", self._gpu_line()),
             ("Keras parity", self._keras_line()),
@@ -86,6 +86,12 @@ class VerifyReport:
         width = max(len(label) for label, _ in rows) + 2
         lines += [f"  {label + ':':<{width}}{value}" for label, value in rows]
         return "\n".join(lines)
+
+    def _cpu_line(self):
+        if not self.xnnpack_fallback:
+            return f"every op in XNNPACK ({self.xnnpack_partitions} partition(s))"
+        return (f"{sum(self.xnnpack_fallback.values())} ops on builtin kernels outside XNNPACK "
+                f"({histogram(self.xnnpack_fallback)}), graph cut into {self.xnnpack_partitions} partitions")
 
     def _gpu_line(self):
         if not self.quantized or self.gpu_vs_cpu is None:
@@ -110,6 +116,10 @@ class VerifyReport:
             base = stats["AP"] if base is None else base
             rows.append((f"AP {name}", line))
         return rows
+
+
+def histogram(counter):
+    return ", ".join(f"{k} x{v}" for k, v in sorted(counter.items()))
 
 
 def _error_line(error, tolerance):
@@ -170,6 +180,7 @@ def verify(model_path, keras_model=None, threads=2, seed=0, check_gpu=True, samp
     x = np.random.default_rng(seed).standard_normal(cpu.input_shape, dtype=np.float32) if sample is None else \
         np.asarray(sample, np.float32)
     y_cpu = cpu(x)
+    report.xnnpack_partitions, report.xnnpack_fallback = cpu.xnnpack_coverage()
     try:
         gpu = TFLiteRunner(buf, "gpu") if check_gpu else None
     except (GpuUnavailableError, NotFullyAcceleratedError) as e:

@@ -1,6 +1,8 @@
 """Static-size resizing that converts to mobile-GPU ops and matches PyTorch.
 
-- nearest, integer factor: RESIZE_NEAREST_NEIGHBOR (equals PyTorch nearest);
+- nearest, integer factor: copies concatenated on channels / columns and
+  reshaped (equals PyTorch nearest; CONCATENATION and RESHAPE run in XNNPACK
+  in int8 and float, RESIZE_NEAREST_NEIGHBOR in neither);
 - bilinear, align_corners=False: RESIZE_BILINEAR (half-pixel, equals PyTorch);
 - bilinear, align_corners=True: two 1x1 convolutions with fixed interpolation
   matrices over transposed 4-D tensors, exact and gather-free (TensorFlow's
@@ -25,6 +27,17 @@ def interpolation_matrix(src, dst, align_corners):
         out[o, lo] += 1.0 - frac
         out[o, hi] += frac
     return out
+
+
+def _prime_factors(n):
+    """[2, 2, 3] for 12; [] for 1."""
+    factors, p = [], 2
+    while n > 1:
+        while n % p == 0:
+            factors.append(p)
+            n //= p
+        p += 1
+    return factors
 
 
 @register_keras_serializable(package="hrkeras")
@@ -60,7 +73,9 @@ class Resize(layers.Layer):
             self._kernel_w = interpolation_matrix(w, self.size[1], True).T[None, None].astype("float32")
 
     def call(self, x):
-        if self.interpolation == "nearest" or not self.align_corners:
+        if self.interpolation == "nearest":
+            return self._repeat(x)
+        if not self.align_corners:
             return ops.image.resize(x, self.size, interpolation=self.interpolation)
         dtype = x.dtype
         x = ops.transpose(x, (0, 2, 3, 1))  # [N, W, C, H]
@@ -68,6 +83,16 @@ class Resize(layers.Layer):
         x = ops.transpose(x, (0, 3, 2, 1))  # [N, h, C, W]
         x = ops.conv(x, ops.cast(self._kernel_w, dtype))  # [N, h, C, w]
         return ops.transpose(x, (0, 1, 3, 2))  # [N, h, w, C]
+
+    def _repeat(self, x):
+        """Nearest upscale by integer factors: [N,h,w,C] -> [N,h*fh,w*fw,C], in steps of prime
+        factors (XNNPACK's CONCATENATION takes at most 4 inputs)."""
+        _, h, w, c = x.shape
+        for f in _prime_factors(self.size[1] // w):  # [N,h,w,f*C] holds each pixel f times in a row
+            x = ops.reshape(ops.concatenate([x] * f, axis=-1), (-1, h, x.shape[2] * f, c))
+        for f in _prime_factors(self.size[0] // h):  # [N,h,f*W,C] holds each row f times
+            x = ops.reshape(ops.concatenate([x] * f, axis=2), (-1, x.shape[1] * f, self.size[1], c))
+        return x
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], *self.size, input_shape[3])

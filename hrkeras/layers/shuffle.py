@@ -32,6 +32,8 @@ class ChannelSplit(layers.Layer):
     """Split channels into consecutive groups (PyTorch `split`/`chunk` order).
 
     [N, H, W, sum(sizes)] -> [[N, H, W, sizes[0]], [N, H, W, sizes[1]], ...].
+    Equal groups export as one SPLIT, unequal ones as slices (XNNPACK runs
+    SPLIT and STRIDED_SLICE in int8, not SPLIT_V or SLICE).
     """
 
     def __init__(self, sizes, **kwargs):
@@ -41,8 +43,10 @@ class ChannelSplit(layers.Layer):
     def call(self, x):
         if x.shape[-1] != sum(self.sizes):
             raise ValueError(f"{self.name}: {x.shape[-1]} channels cannot split into {self.sizes}")
-        bounds = [sum(self.sizes[: i + 1]) for i in range(len(self.sizes) - 1)]
-        return ops.split(x, bounds, axis=-1)
+        if len(set(self.sizes)) == 1:
+            return ops.split(x, len(self.sizes), axis=-1)
+        starts = [sum(self.sizes[:i]) for i in range(len(self.sizes))]
+        return [x[..., a:a + s] for a, s in zip(starts, self.sizes)]
 
     def compute_output_shape(self, input_shape):
         return [(*input_shape[:-1], s) for s in self.sizes]

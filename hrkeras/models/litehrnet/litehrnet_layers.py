@@ -7,6 +7,7 @@ depthwise-separable unit used by transitions and fusion, and IterativeHead.
 from keras import layers
 
 from hrkeras.layers.conv import conv_bn, conv_module
+from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
 from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit
 
@@ -50,8 +51,7 @@ def stem(x, stem_channels, out_channels, expand_ratio, name="stem"):
 class CrossResolutionWeighting:
     """Channel weights computed from all resolutions jointly.
 
-    Every branch is average-pooled to the smallest resolution (the exact,
-    static form of adaptive pooling), concatenated, 1x1 conv+BN+ReLU (C/ratio),
+    Every branch is average-pooled to the smallest resolution, concatenated, 1x1 conv+BN+ReLU (C/ratio),
     1x1 conv+BN+Sigmoid (C), split per branch, nearest-upsampled back and
     multiplied in. xs: [N, H/2^i, W/2^i, C_i] -> same shapes.
     """
@@ -64,16 +64,18 @@ class CrossResolutionWeighting:
     def __call__(self, xs):
         n = len(xs)
         pooled = [
-            layers.AveragePooling2D(2 ** (n - 1 - i), name=f"{self.name}_pool{i}")(x) if i < n - 1 else x
+            AdaptiveAveragePool2D(xs[-1].shape[1:3], name=f"{self.name}_pool{i}")(x) if i < n - 1 else x
             for i, x in enumerate(xs)
         ]
         total = sum(self.channels)
         w = layers.Concatenate(name=f"{self.name}_concat")(pooled)
         w = conv_module(w, int(total / self.ratio), 1, f"{self.name}_conv1")
-        w = conv_module(w, total, 1, f"{self.name}_conv2", act="sigmoid")
+        # Split before the sigmoid: the int8 converter rejects a slice of the sigmoid's fixed-scale output.
+        w = conv_module(w, total, 1, f"{self.name}_conv2", act=None)
         weights = ChannelSplit(self.channels, name=f"{self.name}_split")(w)
         outs = []
         for i, (x, a) in enumerate(zip(xs, weights)):
+            a = layers.Activation("sigmoid", name=f"{self.name}_conv2_sigmoid{i}")(a)
             if i < n - 1:
                 a = Resize(x.shape[1:3], "nearest", name=f"{self.name}_up{i}")(a)
             outs.append(layers.Multiply(name=f"{self.name}_mul{i}")([x, a]))
