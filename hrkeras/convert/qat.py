@@ -1,17 +1,17 @@
 """Quantization-aware training (QAT) models for all-int8 TFLite export.
 
 `quantize_model` folds BatchNorm into the convolutions, swaps Conv2D /
-DepthwiseConv2D / Dense / Concatenate / Resize / AdaptiveAveragePool2D for their quantizing forms and
-places an activation FakeQuant wherever TFLite's int8 graph gets a new tensor
-range: after the input and after every layer that computes new values. The
-range of an output whose only consumer is a ReLU (fused into the op by TFLite)
-or a Concatenate is set there instead; a ReLU that cannot fuse into its
-producer fuses into an identity depthwise conv (QuantReLU). A Concatenate's inputs and output share
-one range (TFLite's int8 CONCATENATION requires it); inputs that already have
-a range are requantized by an identity 1x1 depthwise conv. Layers that only
-move values (split, shuffle, padding, reshape, resize, average/max pooling)
-keep their input's range: TFLite's int8 kernels for them require equal input
-and output scales.
+DepthwiseConv2D / Dense / Concatenate / Resize / AdaptiveAveragePool2D for
+their quantizing forms and places an activation FakeQuant wherever TFLite's
+int8 graph gets a new tensor range: after the input and after every layer that
+computes new values. The range of an output whose only consumer is a ReLU
+(fused into the op by TFLite) or a Concatenate is set there instead; a ReLU
+that cannot fuse into its producer fuses into an identity depthwise conv
+(QuantReLU). A Concatenate's inputs and output share one range (TFLite's int8
+CONCATENATION requires it); inputs that already have a range are requantized
+by an identity 1x1 depthwise conv. Layers that only move values (split,
+shuffle, padding, reshape, resize, average/max pooling) keep their input's
+range: TFLite's int8 kernels for them require equal input and output scales.
 """
 from keras import layers
 

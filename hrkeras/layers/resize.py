@@ -86,7 +86,7 @@ class Resize(layers.Layer):
 
     def _repeat(self, x):
         """Nearest upscale by integer factors: [N,h,w,C] -> [N,h*fh,w*fw,C], in steps of prime
-        factors (XNNPACK's CONCATENATION takes at most 4 inputs)."""
+        factors (XNNPACK leaves a CONCATENATION of 8 inputs to the builtin kernel)."""
         _, h, w, c = x.shape
         for f in _prime_factors(self.size[1] // w):  # [N,h,w,f*C] holds each pixel f times in a row
             x = ops.reshape(ops.concatenate([x] * f, axis=-1), (-1, h, x.shape[2] * f, c))
