@@ -44,3 +44,10 @@ def test_qat_workflow_writes_a_verified_int8_model(tmp_path):
     for stats in report.accuracy.values():
         assert 0.0 <= stats["AP"] <= 1.0 and 0.0 <= stats["PCK@0.2"] <= 1.0
     assert "AP tflite qat" in str(report) and np.isfinite(report.gpu_vs_cpu)
+
+    # A second conversion into the same workdir must resume (here: nothing left to train) or refuse.
+    with pytest.raises(FileExistsError, match="--resume"):
+        export_pose_model(model, out, "qat", config, data_root=str(tmp_path / "data"), workdir=str(tmp_path / "qat"))
+    again = export_pose_model(model, tmp_path / "again.tflite", "qat", config, data_root=str(tmp_path / "data"),
+                              workdir=str(tmp_path / "qat"), check_gpu=False, accuracy=False, resume=True)
+    assert again.quantized and not again.static_problems

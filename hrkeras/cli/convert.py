@@ -21,6 +21,7 @@ def add_parser(sub):
     p.add_argument("--epochs", type=int, default=2,
                    help="QAT fine-tuning epochs, the last at a tenth of the rate (default 2)")
     p.add_argument("--workdir", metavar="DIR", help="QAT checkpoints and logs (default runs/CONFIG_qat)")
+    p.add_argument("--resume", action="store_true", help="continue the QAT run in --workdir (e.g. after a kill)")
     p.add_argument("--calibration-samples", type=int, default=200, metavar="N", help="int8 calibration crops")
     p.add_argument("--input-size", type=int, nargs=2, metavar=("W", "H"),
                    help="input size of a registry model (default: the config's, else 192 256)")
@@ -52,6 +53,6 @@ def run(args):
     workdir = args.workdir or (os.path.join("runs", f"{config.name}_qat") if config else None)
     report = export_pose_model(model, args.out, mode, config, args.data, workdir, args.epochs,
                                args.calibration_samples, check_gpu=not args.no_gpu,
-                               accuracy=config is not None and not args.no_accuracy)
+                               accuracy=config is not None and not args.no_accuracy, resume=args.resume)
     print(report)
     return 0 if report.ok else 1

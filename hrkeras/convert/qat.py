@@ -8,8 +8,9 @@ computes new values. The range of an output whose only consumer is a ReLU
 (fused into the op by TFLite) or a Concatenate is set there instead; a ReLU
 that cannot fuse into its producer fuses into an identity depthwise conv
 (QuantReLU). A Concatenate's inputs and output share one range (TFLite's int8
-CONCATENATION requires it); inputs that already have a range are requantized
-by an identity 1x1 depthwise conv. Layers that only move values (split,
+CONCATENATION requires it): when one input already has a range the others
+join it (its FakeQuant is shared), otherwise inputs that already have a range
+are requantized by an identity 1x1 depthwise conv into the concatenation's. Layers that only move values (split,
 shuffle, padding, reshape, resize, average/max pooling) keep their input's
 range: TFLite's int8 kernels for them require equal input and output scales.
 """
@@ -44,6 +45,18 @@ FUSES_RELU = (layers.Conv2D, layers.DepthwiseConv2D, layers.Dense, layers.Add, l
 
 def _fixed_range(layer):
     return FIXED_RANGES.get(layer.get_config()["activation"]) if isinstance(layer, layers.Activation) else None
+
+
+def _range_holder(tensor):
+    """The FakeQuant layer whose range a QAT-graph tensor carries (through layers keeping their input's
+    range), or None (a fixed range, or one inside a QuantConcatenate)."""
+    while True:
+        layer, node_index, _ = tensor._keras_history
+        if isinstance(layer, FakeQuant):
+            return None if layer.fixed_range else layer
+        if not isinstance(layer, MOVES + (layers.Concatenate,)) or isinstance(layer, QuantConcatenate):
+            return None
+        tensor = layer._inbound_nodes[node_index].input_tensors[0]
 
 
 def _binary_chain(layer, inputs, fake_quant):
@@ -97,6 +110,10 @@ def quantize_model(model, momentum=0.99, calibration=None):
         layer = node.operation
         if isinstance(layer, layers.Concatenate):
             requantize = [not takes_concat_range(t) for t in node.input_tensors]
+            holder = _range_holder(args[0][requantize.index(True)]) if sum(requantize) == 1 else None
+            if holder is not None:  # the others join that range: no requantizing op
+                inputs = [x if r else holder(x) for x, r in zip(args[0], requantize)]
+                return layers.Concatenate(axis=layer.axis, name=layer.name)(inputs)
             return QuantConcatenate(momentum, requantize, axis=layer.axis, name=layer.name)(*args, **kwargs)
         if not isinstance(layer, COMPUTES + MOVES):
             raise ValueError(

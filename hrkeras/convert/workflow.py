@@ -58,11 +58,12 @@ def pose_accuracy(model, config, data_root=None):
 
 
 def export_pose_model(model, out, mode="float32", config=None, data_root=None, workdir=None, qat_epochs=2,
-                      calibration_samples=200, check_gpu=True, accuracy=True):
+                      calibration_samples=200, check_gpu=True, accuracy=True, resume=False):
     """Convert a Keras pose model to `out` (.tflite, written atomically) and verify it.
 
     mode: float32 | float16 | dynamic | int8 (post-training, calibrated on `config`'s training crops) |
-    qat (fine-tuned `qat_epochs` epochs with the trainer in `workdir`, then converted to int8).
+    qat (fine-tuned `qat_epochs` epochs with the trainer in `workdir`, then converted to int8;
+    `resume` continues the QAT run already in `workdir`).
     config: the training recipe (data, input size, codec); needed by int8, qat and the accuracy report.
     Returns the VerifyReport, with the float and converted models' accuracy when `accuracy` and a config.
     """
@@ -78,7 +79,7 @@ def export_pose_model(model, out, mode="float32", config=None, data_root=None, w
     source, representative = model, None
     if mode == "qat":
         workdir = workdir or tempfile.mkdtemp(prefix="hrkeras_qat_")
-        source = quantization_aware_training(model, config, workdir, qat_epochs, data_root)
+        source = quantization_aware_training(model, config, workdir, qat_epochs, data_root, resume)
     elif mode == "int8":
         from hrkeras.convert.equalize import equalize_ranges
         from hrkeras.convert.fold import fold_batch_norm
