@@ -10,9 +10,10 @@ that cannot fuse into its producer fuses into an identity depthwise conv
 (QuantReLU). A Concatenate's inputs and output share one range (TFLite's int8
 CONCATENATION requires it): when one input already has a range the others
 join it (its FakeQuant is shared), otherwise inputs that already have a range
-are requantized by an identity 1x1 depthwise conv into the concatenation's. Layers that only move values (split,
-shuffle, padding, reshape, resize, average/max pooling) keep their input's
-range: TFLite's int8 kernels for them require equal input and output scales.
+are requantized by an identity 1x1 depthwise conv into the concatenation's.
+Layers that only move values (split, shuffle, padding, reshape, resize,
+average/max pooling) keep their input's range: TFLite's int8 kernels for them
+require equal input and output scales.
 """
 from keras import layers
 
