@@ -4,7 +4,8 @@
 
 Each row is a chain of 20 identical layers at one branch's shape (converted to TFLite float32 and
 to post-training int8, both running entirely in XNNPACK), timed side by side: int8 speeds up the
-1x1 convolutions, not the depthwise convolutions or the additions that make up most of Lite-HRNet.
+1x1 convolutions, not the depthwise convolutions, products, additions and channel shuffles that make
+up most of Lite-HRNet.
 """
 import argparse
 import sys
@@ -22,13 +23,20 @@ def chain(kind, channels, size):
     """DEPTH layers of one kind on [1, H, W, C]."""
     import keras
 
+    from hrkeras.layers.shuffle import ChannelSplit, ConcatShuffle
+
     inputs = keras.Input((*size, channels), batch_size=1)
     x = inputs
+    gate = keras.layers.Activation("sigmoid")(inputs)  # Lite-HRNet's products are weightings like this
     for _ in range(DEPTH):
         if kind == "depthwise 3x3":
             x = keras.layers.DepthwiseConv2D(3, padding="same")(x)
         elif kind == "conv 1x1 + ReLU":
             x = keras.layers.Conv2D(channels, 1, activation="relu")(x)
+        elif kind == "multiply":
+            x = keras.layers.Multiply()([x, gate])
+        elif kind == "split + shuffle":
+            x = ConcatShuffle()(ChannelSplit([channels // 2] * 2)(x))
         else:  # "add"
             x = keras.layers.Add()([x, inputs])
     return keras.Model(inputs, x)
@@ -53,7 +61,7 @@ def main():
 
     print(f"{DEPTH} layers per row, batch 1, {args.threads} threads, median of {args.runs} runs (ms)")
     print(f"{'kernel':16s} {'shape':>12s} {'fp32':>7s} {'int8':>7s} {'int8/fp32':>9s}")
-    for kind in ("depthwise 3x3", "conv 1x1 + ReLU", "add"):
+    for kind in ("depthwise 3x3", "conv 1x1 + ReLU", "add", "multiply", "split + shuffle"):
         for channels, size in BRANCHES:
             float32, int8 = flatbuffers(chain(kind, channels, size), size, channels)
             x = np.random.default_rng(0).standard_normal((1, *size, channels)).astype(np.float32)

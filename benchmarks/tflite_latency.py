@@ -1,7 +1,10 @@
 """Inference latency (batch 1, 2 threads) of the pose models as TFLite float32 and int8 (XNNPACK),
 side by side in one run with Keras (`tf.function`) and the PyTorch reference (mmpose 1.3.2, eager).
 
-    python benchmarks/tflite_latency.py [--models litehrnet_18 litehrnet_30 hrnet_w32] [--runs 30]
+    python benchmarks/tflite_latency.py [--models litehrnet_18 litehrnet_30 hrnet_w32] [--runs 30] [--rounds 5]
+
+Keras, TFLite float32 and TFLite int8 are timed in alternating rounds (the median of the rounds'
+medians), so that a machine whose speed drifts during the run weighs on all three alike.
 
 int8 is the QAT conversion (all-int8 kernels); its weights do not change its speed, so the
 models are untrained. The reference runs in .venv-ref (tests/fixtures/install_reference.sh).
@@ -27,7 +30,16 @@ def median_ms(fn, x, runs):
     return 1000 * float(np.median(times))
 
 
-def measure(name, height, width, runs, threads):
+def interleaved_ms(fns, x, runs, rounds):
+    """{key: median ms} of each fn, timed in `rounds` alternating rounds of `runs` calls (median of medians)."""
+    medians = {key: [] for key in fns}
+    for _ in range(rounds):
+        for key, fn in fns.items():
+            medians[key].append(median_ms(fn, x, runs))
+    return {key: float(np.median(m)) for key, m in medians.items()}
+
+
+def measure(name, height, width, runs, rounds, threads):
     """{"keras", "tflite float32", "tflite int8", "torch"} median ms of one model."""
     import tensorflow as tf
 
@@ -41,26 +53,29 @@ def measure(name, height, width, runs, threads):
     forward = tf.function(lambda t: model(t, training=False))
     qat = quantize_model(model)
     qat(np.concatenate([x, -x]), training=True)  # sets the activation ranges (as QAT's first step would)
-    return {
-        "keras": median_ms(lambda t: forward(t).numpy(), x, runs),
-        "tflite float32": median_ms(TFLiteRunner(export.convert(model, "float32"), threads=threads), x, runs),
-        "tflite int8": median_ms(TFLiteRunner(export.convert(qat, "qat"), threads=threads), x, runs),
-        "torch": bench_common.reference("infer", name, 1, height, width, runs, threads, "MEDIAN_MS"),
-    }
+    times = interleaved_ms({
+        "keras": lambda t: forward(t).numpy(),
+        "tflite float32": TFLiteRunner(export.convert(model, "float32"), threads=threads),
+        "tflite int8": TFLiteRunner(export.convert(qat, "qat"), threads=threads),
+    }, x, runs, rounds)
+    times["torch"] = bench_common.reference("infer", name, 1, height, width, runs, threads, "MEDIAN_MS")
+    return times
 
 
 def main():
     parser = bench_common.parser(__doc__, ["litehrnet_18", "litehrnet_30", "hrnet_w32"])
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     bench_common.set_tensorflow_threads(args.threads)
     h, w = args.size
-    print(f"inference latency, batch 1, {h}x{w}, {args.threads} threads, median of {args.runs} runs (ms)")
+    print(f"inference latency, batch 1, {h}x{w}, {args.threads} threads, median of {args.rounds} rounds' medians "
+          f"of {args.runs} runs (ms)")
     print(f"{'model':14s} {'torch ref':>9s} {'keras':>8s} {'tfl fp32':>8s} {'tfl int8':>8s} "
           f"{'fp32/ref':>8s} {'int8/fp32':>9s} {'int8/ref':>8s}")
     results = {}
     for name in args.models:
-        r = results[name] = measure(name, h, w, args.runs, args.threads)
+        r = results[name] = measure(name, h, w, args.runs, args.rounds, args.threads)
         ref = r["torch"] or float("nan")
         print(f"{name:14s} {ref:9.1f} {r['keras']:8.1f} {r['tflite float32']:8.1f} {r['tflite int8']:8.1f} "
               f"{r['tflite float32'] / ref:8.2f} {r['tflite int8'] / r['tflite float32']:9.2f} "

@@ -7,7 +7,7 @@ from hrkeras.convert import export
 from hrkeras.convert.equalize import RANGE_FLOOR, EXPONENT, channel_ranges, equalize_ranges
 from hrkeras.convert.fold import fold_batch_norm
 from hrkeras.convert.tflite_runner import TFLiteRunner
-from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit
+from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit, ConcatShuffle
 from test_qat import images, tiny_pose_model
 
 L = keras.layers
@@ -27,7 +27,10 @@ def spread_model(seed=0):
         second = L.DepthwiseConv2D(3, padding="same", name=f"dw{k}")(second)
         gate = L.Activation("sigmoid", name=f"gate{k}")(L.Conv2D(4, 1, name=f"gate_conv{k}")(second))
         second = L.Multiply(name=f"mul{k}")([second, gate])
-        x = ChannelShuffle(2, name=f"shuffle{k}")(L.Concatenate(name=f"concat{k}")([first, second]))
+        if k % 2:
+            x = ConcatShuffle(name=f"shuffle{k}")([first, second])
+        else:
+            x = ChannelShuffle(2, name=f"shuffle{k}")(L.Concatenate(name=f"concat{k}")([first, second]))
         x = L.ReLU(name=f"relu{k}")(L.Add(name=f"fuse{k}")([x, x, L.Conv2D(8, 1, name=f"f{k}")(x)]))
     head = L.Conv2D(4, 1, name="head")
     model = keras.Model(inputs, head(x))

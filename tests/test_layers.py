@@ -8,7 +8,7 @@ import keras
 from hrkeras.layers.conv import conv
 from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
-from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit
+from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit, ConcatShuffle
 
 RNG = np.random.default_rng(0)
 
@@ -41,6 +41,21 @@ def test_channel_shuffle_equals_torch_definition():
     t = nchw(x)
     ref = nhwc(t.view(2, 2, 6, 3, 4).transpose(1, 2).contiguous().view(2, 12, 3, 4))
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(ChannelShuffle(2)(x)), ref)
+
+
+@pytest.mark.parametrize("widths", [[6, 6], [4, 4, 4], [5, 7]])
+def test_concat_shuffle_equals_torch_concatenate_then_shuffle(widths):
+    parts = [RNG.standard_normal((2, 3, 4, c)).astype("float32") for c in widths]
+    groups, total = len(widths), sum(widths)
+    t = torch.cat([nchw(p) for p in parts], dim=1)
+    ref = nhwc(t.view(2, groups, total // groups, 3, 4).transpose(1, 2).contiguous().view(2, total, 3, 4))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(ConcatShuffle()(parts)), ref)
+
+
+def test_concat_shuffle_rejects_indivisible_widths():
+    parts = [np.zeros((1, 2, 2, c), "float32") for c in (3, 4)]
+    with pytest.raises(ValueError, match="7 channels do not split into 2 groups"):
+        ConcatShuffle()(parts)
 
 
 @pytest.mark.parametrize("sizes", [[3, 7], [5, 5], [2, 4, 8]])

@@ -6,8 +6,9 @@ import keras
 from hrkeras import LiteHRNetBackbone, PoseEstimator
 from hrkeras.convert.fold import fold_batch_norm
 from hrkeras.convert.qat import quantize_model
-from hrkeras.convert.quantizers import (FakeQuant, QuantAdaptiveAveragePool2D, QuantConcatenate, QuantConv2D,
+from hrkeras.convert.quantizers import (FakeQuant, QuantAdaptiveAveragePool2D, QuantConcatShuffle, QuantConv2D,
                                         QuantDense, QuantDepthwiseConv2D, QuantReLU, fake_quants)
+from hrkeras.layers.shuffle import ConcatShuffle
 
 SHAPE = (64, 64, 3)
 
@@ -141,7 +142,7 @@ def test_quantize_model_structure():
     qat = quantize_model(tiny_pose_model())
     kinds = [type(layer) for layer in qat.layers]
     assert keras.layers.Conv2D not in kinds and keras.layers.DepthwiseConv2D not in kinds
-    assert QuantConv2D in kinds and QuantDepthwiseConv2D in kinds and QuantConcatenate in kinds
+    assert QuantConv2D in kinds and QuantDepthwiseConv2D in kinds
     assert isinstance(qat.layers[1], FakeQuant)  # right after the input
     assert isinstance(qat.layers[-1], FakeQuant)  # the output range
     names = {layer.name for layer in qat.layers}
@@ -153,6 +154,9 @@ def test_quantize_model_structure():
     # the fused branch-0 sum also feeds the next fusion: its ReLU cannot fuse into the Add
     assert isinstance(qat.get_layer("stage0_0_relu0"), QuantReLU)
     assert isinstance(qat.get_layer("stage0_0_layers_0_cross_resolution_weighting_pool0"), QuantAdaptiveAveragePool2D)
+    # the stem joins two new ranges into one; a block's untouched half lends its range to the other half
+    assert type(qat.get_layer("stem_concat_shuffle")) is QuantConcatShuffle
+    assert type(qat.get_layer("stage1_0_layers_0_out0_concat_shuffle")) is ConcatShuffle
 
 
 def test_qat_model_trains_with_fit_and_round_trips(tmp_path):

@@ -29,7 +29,7 @@ from keras import layers
 from hrkeras.convert.fold import call_nodes, consumers, copy_layer, flat_model, is_relu
 from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
-from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit
+from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit, ConcatShuffle
 
 CONVS = (layers.Conv2D, layers.DepthwiseConv2D)
 # Single-input layers with f(s * x) = s * f(x) per channel.
@@ -154,7 +154,8 @@ class _Plan:
         if isinstance(layer, layers.Multiply):
             return np.prod([self.factor(x) for x in inputs], axis=0)
         if isinstance(layer, layers.Concatenate):
-            return np.concatenate([self.factor(x) for x in inputs])
+            joined = np.concatenate([self.factor(x) for x in inputs])
+            return joined.reshape(len(inputs), -1).T.reshape(-1) if isinstance(layer, ConcatShuffle) else joined
         if isinstance(layer, ChannelSplit):
             start = sum(layer.sizes[:k])
             return self.factor(inputs[0])[start:start + layer.sizes[k]]

