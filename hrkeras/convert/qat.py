@@ -8,9 +8,10 @@ computes new values. The range of an output whose only consumer is a ReLU
 (fused into the op by TFLite) or a Concatenate is set there instead; a ReLU
 that cannot fuse into its producer fuses into an identity depthwise conv
 (QuantReLU). A Concatenate's (ConcatShuffle's) inputs and output share one
-range (TFLite's int8 CONCATENATION requires it): when one input already has a range the others
-join it (its FakeQuant is shared), otherwise inputs that already have a range
-are requantized by an identity 1x1 depthwise conv into the concatenation's.
+range (TFLite's int8 CONCATENATION requires it): when one input already has a
+range the others join it (its FakeQuant is shared), otherwise inputs that
+already have a range are requantized by an identity 1x1 depthwise conv into
+the concatenation's.
 Layers that only move values (split, shuffle, padding, reshape, resize,
 average/max pooling) keep their input's range: TFLite's int8 kernels for them
 require equal input and output scales.
