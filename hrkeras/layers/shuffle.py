@@ -3,6 +3,15 @@ from keras import layers, ops
 from keras.saving import register_keras_serializable
 
 
+def _shuffle(x, groups, name):
+    """[N, H, W, C] -> [N, H*W, groups, C/groups] -> swap last two -> [N, H, W, C]."""
+    _, h, w, c = x.shape
+    if c % groups:
+        raise ValueError(f"{name}: {c} channels do not split into {groups} groups")
+    x = ops.reshape(x, (-1, h * w, groups, c // groups))
+    return ops.reshape(ops.transpose(x, (0, 1, 3, 2)), (-1, h, w, c))
+
+
 @register_keras_serializable(package="hrkeras")
 class ChannelShuffle(layers.Layer):
     """ShuffleNet channel shuffle, PyTorch channel order, in rank <= 4.
@@ -16,12 +25,7 @@ class ChannelShuffle(layers.Layer):
         self.groups = int(groups)
 
     def call(self, x):
-        _, h, w, c = x.shape
-        if c % self.groups:
-            raise ValueError(f"{self.name}: {c} channels do not split into {self.groups} groups")
-        x = ops.reshape(x, (-1, h * w, self.groups, c // self.groups))
-        x = ops.transpose(x, (0, 1, 3, 2))
-        return ops.reshape(x, (-1, h, w, c))
+        return _shuffle(x, self.groups, self.name)
 
     def get_config(self):
         return {**super().get_config(), "groups": self.groups}
@@ -46,12 +50,7 @@ class ConcatShuffle(layers.Concatenate):
         groups = len(inputs)
         _, h, w, c = inputs[0].shape
         if any(x.shape[-1] != c for x in inputs):
-            x = ops.concatenate(inputs, axis=-1)
-            total = x.shape[-1]
-            if total % groups:
-                raise ValueError(f"{self.name}: {total} channels do not split into {groups} groups")
-            x = ops.reshape(x, (-1, h * w, groups, total // groups))
-            return ops.reshape(ops.transpose(x, (0, 1, 3, 2)), (-1, h, w, total))
+            return _shuffle(ops.concatenate(inputs, axis=-1), groups, self.name)
         x = ops.concatenate([ops.reshape(x, (-1, 1, h * w, c)) for x in inputs], axis=1)
         return ops.reshape(ops.transpose(x, (0, 2, 3, 1)), (-1, h, w, groups * c))
 
