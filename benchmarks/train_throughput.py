@@ -19,9 +19,9 @@ def keras_images_per_s(name, batch, height, width, steps):
 
     import hrkeras
     from hrkeras.training.losses import KeypointMSE
-    from hrkeras.training.speedups import skip_graph_rewrites_on_cpu, use_fused_adam, use_fused_batch_norm
+    from hrkeras.training.speedups import tune_for_cpu, use_fused_adam, use_fused_batch_norm
 
-    skip_graph_rewrites_on_cpu()  # as the trainer does
+    tune_for_cpu()  # as the trainer does
     model = hrkeras.create_model(name, input_shape=(height, width, 3))
     use_fused_batch_norm(model)
     optimizer = keras.optimizers.Adam(1e-3)

@@ -58,10 +58,11 @@ def test_concat_shuffle_rejects_indivisible_widths():
         ConcatShuffle()(parts)
 
 
+@pytest.mark.parametrize("training", [False, True])  # slices for export, one split in training
 @pytest.mark.parametrize("sizes", [[3, 7], [5, 5], [2, 4, 8]])
-def test_channel_split_follows_torch_split(sizes):
+def test_channel_split_follows_torch_split(sizes, training):
     x = RNG.standard_normal((1, 2, 2, sum(sizes))).astype("float32")
-    parts = ChannelSplit(sizes)(x)
+    parts = ChannelSplit(sizes)(x, training=training)
     refs = torch.split(nchw(x), sizes, dim=1)
     for p, r in zip(parts, refs, strict=True):
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(p), nhwc(r))

@@ -61,19 +61,23 @@ class ChannelSplit(layers.Layer):
 
     [N, H, W, sum(sizes)] -> [[N, H, W, sizes[0]], [N, H, W, sizes[1]], ...].
     Equal groups export as one SPLIT, unequal ones as slices (XNNPACK runs
-    SPLIT and STRIDED_SLICE in int8, not SPLIT_V or SLICE).
+    SPLIT and STRIDED_SLICE in int8, not SPLIT_V or SLICE). In training,
+    unequal groups run as one split too: its gradient is one concatenation,
+    where each slice's would be a zero-padded full-size tensor.
     """
 
     def __init__(self, sizes, **kwargs):
         super().__init__(**kwargs)
         self.sizes = [int(s) for s in sizes]
 
-    def call(self, x):
+    def call(self, x, training=False):
         if x.shape[-1] != sum(self.sizes):
             raise ValueError(f"{self.name}: {x.shape[-1]} channels cannot split into {self.sizes}")
         if len(set(self.sizes)) == 1:
             return ops.split(x, len(self.sizes), axis=-1)
         starts = [sum(self.sizes[:i]) for i in range(len(self.sizes))]
+        if training:
+            return ops.split(x, starts[1:], axis=-1)
         return [x[..., a:a + s] for a, s in zip(starts, self.sizes)]
 
     def compute_output_shape(self, input_shape):
