@@ -43,6 +43,28 @@ def test_schedule_warmup_then_steps():
     assert WarmupMultiStep(**s.get_config()).get_config() == s.get_config()
 
 
+def test_schedule_warmup_then_cosine():
+    from hrkeras.training.schedules import WarmupCosine
+
+    s = WarmupCosine(1.0, total_steps=10, min_ratio=0.1, warmup_steps=2, warmup_ratio=0.5)
+    got = [float(s(step)) for step in (0, 1, 5, 10, 20)]
+    # step 1: warm-up 0.75 x (0.1 + 0.9 * (1 + cos(0.1 pi)) / 2); step 5: 0.1 + 0.9 / 2; from step 10: 0.1
+    np.testing.assert_allclose(got, [0.5, 0.75 * 0.977975, 0.55, 0.1, 0.1], rtol=1e-5)
+    assert WarmupCosine(**s.get_config()).get_config() == s.get_config()
+
+
+def test_recipe_schedule_by_name():
+    from hrkeras.training.configs import get_config
+    from hrkeras.training.schedules import WarmupCosine
+    from hrkeras.training.trainer import _schedule
+
+    config = get_config("litehrnet_18_synthetic_128x96").replace(lr_schedule="cosine", epochs=3)
+    schedule = _schedule(config, steps_per_epoch=10)
+    assert isinstance(schedule, WarmupCosine) and schedule.total_steps == 30
+    with pytest.raises(ValueError, match="unknown lr_schedule 'poly'; use 'step' or 'cosine'"):
+        _schedule(config.replace(lr_schedule="poly"), steps_per_epoch=10)
+
+
 def test_keypoint_mse_weights_and_ohkm():
     from hrkeras.training.losses import KeypointMSE
 

@@ -33,8 +33,10 @@ class TrainConfig:
     lr: float = 2e-3
     warmup_steps: int = 500
     warmup_ratio: float = 1e-3
+    lr_schedule: str = "step"               # "step": x gamma at each milestone epoch; "cosine": to lr * min_lr_ratio
     milestones: tuple = (170, 200)
     gamma: float = 0.1
+    min_lr_ratio: float = 0.0
     ohkm_topk: int = None                   # online hard keypoint mining (mmpose uses 8)
     augment: Augmentation = Augmentation()
     flip_test: bool = True
@@ -76,9 +78,9 @@ _CONFIGS = [
     _paper("hrnet_w32_coco_384x288", "hrnet_w32", (288, 384), 1e-3, 256, sigma=3.0),
     _paper("hrnet_w48_coco_256x192", "hrnet_w48", (192, 256), 1e-3, 256),
     _paper("hrnet_w48_coco_384x288", "hrnet_w48", (288, 384), 1e-3, 256, sigma=3.0),
-    # The embedded default: the synthetic dataset on a 2-core CPU (600 steps an epoch at 128x96, 0.3-0.5 s a
-    # step + ~70 s of graph tracing). Small batches and light augmentation learn fastest in so few steps; the
-    # last epoch at a tenth of the rate adds ~6 AP points.
+    # The embedded default: the synthetic dataset on a 2-core CPU (600 steps an epoch at 128x96, ~0.21 s a
+    # step + ~40 s of graph tracing: ~19 min in all). Small batches and light augmentation learn fastest in
+    # so few steps; the last epoch at a tenth of the rate adds ~6 AP points (a cosine schedule scored lower).
     TrainConfig(
         name="litehrnet_18_synthetic_128x96", model="litehrnet_18", input_size=(96, 128), dataset="synthetic",
         train_split="train", val_split="val", batch_size=16, epochs=8, lr=4e-3, warmup_steps=100,

@@ -1,7 +1,17 @@
-"""Learning-rate schedule of the HRNet / Lite-HRNet recipes (mmpose LinearLR + MultiStepLR)."""
+"""Learning-rate schedules of the pose recipes: linear warm-up, then steps (the HRNet / Lite-HRNet papers;
+mmpose LinearLR + MultiStepLR) or a cosine (mmpose LinearLR + CosineAnnealingLR by iteration)."""
+import math
+
 import keras
 from keras import ops
 from keras.saving import register_keras_serializable
+
+
+def _warmup(step, warmup_steps, warmup_ratio):
+    """Factor rising linearly from `warmup_ratio` at step 0 to 1 at `warmup_steps`."""
+    if not warmup_steps:
+        return 1.0
+    return warmup_ratio + (1.0 - warmup_ratio) * ops.minimum(step / warmup_steps, 1.0)
 
 
 @register_keras_serializable(package="hrkeras")
@@ -24,12 +34,34 @@ class WarmupMultiStep(keras.optimizers.schedules.LearningRateSchedule):
         step = ops.cast(step, "float32")
         epoch = ops.floor(step / self.steps_per_epoch)
         passed = sum(ops.cast(epoch >= m, "float32") for m in self.milestones) if self.milestones else 0.0
-        lr = self.lr * ops.power(self.gamma, passed)
-        if self.warmup_steps:
-            progress = ops.minimum(step / self.warmup_steps, 1.0)
-            lr = lr * (self.warmup_ratio + (1.0 - self.warmup_ratio) * progress)
-        return lr
+        return self.lr * ops.power(self.gamma, passed) * _warmup(step, self.warmup_steps, self.warmup_ratio)
 
     def get_config(self):
         return dict(lr=self.lr, steps_per_epoch=self.steps_per_epoch, milestones=list(self.milestones),
                     gamma=self.gamma, warmup_steps=self.warmup_steps, warmup_ratio=self.warmup_ratio)
+
+
+@register_keras_serializable(package="hrkeras")
+class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
+    """lr * warmup(step) * (min_ratio + (1 - min_ratio) * (1 + cos(pi * step / total_steps)) / 2).
+
+    The cosine falls from `lr` at step 0 to `lr * min_ratio` at `total_steps` (and stays there); the
+    warm-up multiplies its first `warmup_steps` steps as in WarmupMultiStep.
+    """
+
+    def __init__(self, lr, total_steps, min_ratio=0.0, warmup_steps=0, warmup_ratio=1e-3):
+        self.lr = float(lr)
+        self.total_steps = int(total_steps)
+        self.min_ratio = float(min_ratio)
+        self.warmup_steps = int(warmup_steps)
+        self.warmup_ratio = float(warmup_ratio)
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        cosine = (1.0 + ops.cos(math.pi * ops.minimum(step / self.total_steps, 1.0))) / 2.0
+        decay = self.min_ratio + (1.0 - self.min_ratio) * cosine
+        return self.lr * decay * _warmup(step, self.warmup_steps, self.warmup_ratio)
+
+    def get_config(self):
+        return dict(lr=self.lr, total_steps=self.total_steps, min_ratio=self.min_ratio,
+                    warmup_steps=self.warmup_steps, warmup_ratio=self.warmup_ratio)

@@ -14,12 +14,23 @@ import tensorflow as tf
 from hrkeras.models.registry import create_model
 from hrkeras.training import checkpointing, datasets
 from hrkeras.training.data import coco_meta
-from hrkeras.training.speedups import skip_graph_rewrites_on_cpu, use_fused_adam, use_fused_batch_norm
+from hrkeras.training.speedups import tune_for_cpu, use_fused_adam, use_fused_batch_norm
 from hrkeras.training.distribute import is_chief, make_strategy
 from hrkeras.training.inference import TopDownPredictor, evaluate_coco, predict_dataset
 from hrkeras.training.losses import KeypointMSE
-from hrkeras.training.schedules import WarmupMultiStep
+from hrkeras.training.schedules import WarmupCosine, WarmupMultiStep
 from hrkeras.utils.atomic import atomic_path
+
+
+def _schedule(config, steps_per_epoch):
+    """The recipe's learning-rate schedule (config.lr_schedule "step" or "cosine")."""
+    if config.lr_schedule == "step":
+        return WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma,
+                               config.warmup_steps, config.warmup_ratio)
+    if config.lr_schedule == "cosine":
+        return WarmupCosine(config.lr, config.epochs * steps_per_epoch, config.min_lr_ratio,
+                            config.warmup_steps, config.warmup_ratio)
+    raise ValueError(f"{config.name}: unknown lr_schedule {config.lr_schedule!r}; use 'step' or 'cosine'")
 
 
 def build_model(config, steps_per_epoch, model_fn=None):
@@ -30,9 +41,7 @@ def build_model(config, steps_per_epoch, model_fn=None):
         config.model, task="pose", input_shape=(height, width, 3), num_keypoints=coco_meta.NUM_KEYPOINTS,
         **config.model_kwargs)
     use_fused_batch_norm(model)
-    schedule = WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma,
-                               config.warmup_steps, config.warmup_ratio)
-    optimizer = keras.optimizers.Adam(schedule)
+    optimizer = keras.optimizers.Adam(_schedule(config, steps_per_epoch))
     use_fused_adam(optimizer)
     model.compile(optimizer=optimizer, loss=KeypointMSE(config.ohkm_topk))
     return model
@@ -97,7 +106,7 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     Returns {"epochs", "steps_per_epoch", "replicas", "train_seconds", "val": last COCO stats or None,
     "model": path}.
     """
-    skip_graph_rewrites_on_cpu()
+    tune_for_cpu()
     if mixed_precision:
         keras.mixed_precision.set_global_policy(
             "mixed_float16" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16")
