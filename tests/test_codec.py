@@ -110,9 +110,12 @@ def test_decode_quarter_moves_toward_higher_neighbour():
     np.testing.assert_allclose(keypoints[0] / STRIDE, [[20.25, 9.75], [19.75, 10.25], [1.0, 5.25]])
 
 
-@pytest.mark.parametrize("method, tolerance", [("dark", 0.02), ("quarter", 0.25)])
-def test_decode_recovers_subpixel_center(method, tolerance):
-    codec = MSRAHeatmap(unbiased=True)
+@pytest.mark.parametrize("method, tolerance, sigma, kernel", [
+    ("dark", 0.02, 2.0, 11), ("quarter", 0.25, 2.0, 11),
+    ("dark", 0.02, 1.0, 3),  # the synthetic recipe's codec
+])
+def test_decode_recovers_subpixel_center(method, tolerance, sigma, kernel):
+    codec = MSRAHeatmap(unbiased=True, sigma=sigma, blur_kernel_size=kernel)
     truth = np.array([[10.3, 7.6], [30.8, 50.1], [20.5, 33.45]])
     heatmaps, _ = encode(codec, truth * STRIDE)
     keypoints, scores = codec.decode(heatmaps[None], method=method)
@@ -186,3 +189,11 @@ def test_flip_test_realigns_mirrored_prediction():
     np.testing.assert_array_equal(realigned, expected)
     averaged = flip_test_average(heatmaps[None], mirrored[None], indices)
     np.testing.assert_array_equal(codec.decode(averaged, method="argmax")[0], expected)
+
+
+def test_recipe_codec_follows_its_config():
+    from hrkeras.training import datasets
+    from hrkeras.training.configs import get_config
+
+    codec = datasets.codec(get_config("litehrnet_18_synthetic_128x96").replace(sigma=1.5, blur_kernel_size=5))
+    assert (codec.sigma, codec.blur_kernel_size, codec.heatmap_size, codec.unbiased) == (1.5, 5, (24, 32), True)

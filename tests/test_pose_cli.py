@@ -28,6 +28,29 @@ def test_predict_writes_keypoints_and_drawing(tmp_path, tiny_model_file):
     assert Image.open(out / "person_pose.jpg").size == (90, 120)
 
 
+def test_predict_decodes_as_the_recipe(tmp_path):
+    import hrkeras
+
+    model_file = tmp_path / "tiny128x96.keras"
+    hrkeras.create_model("litehrnet_18", input_shape=(128, 96, 3), **TINY_MODEL).save(model_file)
+    image = tmp_path / "person.jpg"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (120, 90, 3), np.uint8)).save(image)
+    points = {}
+    for extra in ([], ["--config", "litehrnet_18_synthetic_128x96"]):
+        out = tmp_path / f"out{len(extra)}"
+        assert main(["predict", str(image), "--model", str(model_file), "--out", str(out), *extra]) == 0
+        points[len(extra)] = np.array(json.loads((out / "person.json").read_text())["persons"][0]["keypoints"])
+    # same heatmaps and maxima; DARK moves the locations off quarter-offset decoding's quarter-pixel grid
+    np.testing.assert_allclose(points[2][:, 2], points[0][:, 2])
+    assert not np.allclose(points[2][:, :2], points[0][:, :2])
+
+
+def test_predict_rejects_a_recipe_of_another_size(tmp_path, tiny_model_file):
+    with pytest.raises(SystemExit, match=r"--config litehrnet_18_synthetic_128x96 decodes \(96, 128\) inputs"):
+        main(["predict", "x.jpg", "--model", str(tiny_model_file), "--config", "litehrnet_18_synthetic_128x96",
+              "--out", str(tmp_path)])
+
+
 def test_predict_rejects_unreadable_image(tmp_path, tiny_model_file):
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"not a jpeg")

@@ -20,6 +20,8 @@ def add_parser(sub):
     p.add_argument("--out", required=True, metavar="DIR", help="where the drawings and JSON go")
     p.add_argument("--threshold", type=float, default=0.3, help="draw joints scoring at least this")
     p.add_argument("--no-flip", action="store_true", help="disable flip test")
+    p.add_argument("--config", help="decode as this training recipe does (its sigma, DARK and blur kernel); "
+                                    "default: quarter-offset decoding")
     p.set_defaults(func=run)
 
 
@@ -57,8 +59,24 @@ def predict_image(predictor, image, boxes):
             for box, k, s in zip(boxes, keypoints, scores)]
 
 
-def run(args):
+def _codec(config_name, input_size, heatmap_size):
+    """The recipe's codec (checked against the model's sizes), or the default MSRAHeatmap."""
     from hrkeras.codecs import MSRAHeatmap
+
+    if config_name is None:
+        return MSRAHeatmap(input_size, heatmap_size)
+    from hrkeras.training.configs import get_config
+    from hrkeras.training.datasets import codec as recipe_codec
+
+    codec = recipe_codec(get_config(config_name))
+    if (codec.input_size, codec.heatmap_size) != (input_size, heatmap_size):
+        raise SystemExit(f"error: --config {config_name} decodes {codec.input_size} inputs (W, H) with "
+                         f"{codec.heatmap_size} heatmaps, but the model takes {input_size} and gives "
+                         f"{heatmap_size}; pass the model's own recipe.")
+    return codec
+
+
+def run(args):
     from hrkeras.training.data import coco_meta
     from hrkeras.training.inference import TopDownPredictor
     from hrkeras.training.pose_model import load_pose_model
@@ -66,7 +84,7 @@ def run(args):
     model = load_pose_model(args.model, args.weights, args.input_size)
     height, width = model.input.shape[1:3]
     heat_h, heat_w = model.output.shape[1:3]
-    codec = MSRAHeatmap((width, height), (heat_w, heat_h))
+    codec = _codec(args.config, (width, height), (heat_w, heat_h))
     predictor = TopDownPredictor(model, codec, coco_meta.flip_indices(), flip_test=not args.no_flip)
     boxes = {}
     if args.boxes:

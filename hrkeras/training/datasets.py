@@ -38,7 +38,8 @@ def splits(config, data_root=None):
 
 
 def codec(config):
-    return MSRAHeatmap(config.input_size, config.heatmap_size, config.sigma, unbiased=config.unbiased)
+    return MSRAHeatmap(config.input_size, config.heatmap_size, config.sigma, unbiased=config.unbiased,
+                       blur_kernel_size=config.blur_kernel_size)
 
 
 def train_pipeline(config, split):
