@@ -59,33 +59,35 @@ def predict_image(predictor, image, boxes):
             for box, k, s in zip(boxes, keypoints, scores)]
 
 
-def _codec(config_name, input_size, heatmap_size):
-    """The recipe's codec (checked against the model's sizes), or the default MSRAHeatmap."""
+def _codec(config, input_size, heatmap_size):
+    """The recipe's codec (checked against the model's sizes), or the default MSRAHeatmap for no recipe."""
     from hrkeras.codecs import MSRAHeatmap
 
-    if config_name is None:
+    if config is None:
         return MSRAHeatmap(input_size, heatmap_size)
-    from hrkeras.training.configs import get_config
     from hrkeras.training.datasets import codec as recipe_codec
 
-    codec = recipe_codec(get_config(config_name))
+    codec = recipe_codec(config)
     if (codec.input_size, codec.heatmap_size) != (input_size, heatmap_size):
-        raise SystemExit(f"error: --config {config_name} decodes {codec.input_size} inputs (W, H) with "
+        raise SystemExit(f"error: --config {config.name} decodes {codec.input_size} inputs (W, H) with "
                          f"{codec.heatmap_size} heatmaps, but the model takes {input_size} and gives "
                          f"{heatmap_size}; pass the model's own recipe.")
     return codec
 
 
 def run(args):
+    from hrkeras.training.configs import get_config
     from hrkeras.training.data import coco_meta
     from hrkeras.training.inference import TopDownPredictor
     from hrkeras.training.pose_model import load_pose_model
 
+    config = get_config(args.config) if args.config else None  # an unknown name fails before the model loads
     model = load_pose_model(args.model, args.weights, args.input_size)
     height, width = model.input.shape[1:3]
     heat_h, heat_w = model.output.shape[1:3]
-    codec = _codec(args.config, (width, height), (heat_w, heat_h))
-    predictor = TopDownPredictor(model, codec, coco_meta.flip_indices(), flip_test=not args.no_flip)
+    codec = _codec(config, (width, height), (heat_w, heat_h))
+    predictor = TopDownPredictor(model, codec, coco_meta.flip_indices(), flip_test=not args.no_flip,
+                                 decode=config.decode if config else None)
     boxes = {}
     if args.boxes:
         with open(args.boxes) as f:
