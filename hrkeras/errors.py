@@ -20,8 +20,12 @@ class HrkerasError(Exception):
     """
 
     def __init__(self, what, path=None, fix=None):
-        super().__init__(what, None if path is None else os.fspath(path), fix)
-        self.what, self.path, self.fix = self.args
+        path = None if path is None else os.fspath(path)
+        super().__init__(what, path, fix)
+        self.what, self.path, self.fix = what, path, fix
+
+    def __reduce__(self):  # OSError kinds keep only part of their arguments in `args`
+        return type(self), (self.what, self.path, self.fix)
 
     def __str__(self):
         text = self.what
@@ -42,6 +46,14 @@ class InvalidFileError(HrkerasError, ValueError):
 
 class CheckpointFormatError(InvalidFileError):
     """A checkpoint (.pth/.pt, .safetensors, .npz) that cannot be read safely as a state dict."""
+
+
+class MissingFileError(HrkerasError, FileNotFoundError):
+    """An input file or folder that does not exist."""
+
+
+class RunExistsError(HrkerasError, FileExistsError):
+    """A work folder that already holds a run, which a new run would overwrite."""
 
 
 class DiskFullError(HrkerasError, OSError):

@@ -7,6 +7,7 @@ import hrkeras
 from checkpoint_cases import FIXTURES, TOLERANCE, build, case_names, load_case, parity
 from hrkeras.checkpoints import CheckpointMismatchError, describe_checkpoint, load_checkpoint, read_state_dict
 from hrkeras.checkpoints.describe import registry_variant, variant_config
+from cli_check import error_line
 from hrkeras.cli.main import main
 from hrkeras.models.registry import FAMILIES
 
@@ -131,5 +132,4 @@ def test_import_weights_cli_writes_a_loadable_keras_model(tmp_path, capsys):
     assert isinstance(model, hrkeras.PoseEstimator)
     assert parity(model, io)[0] <= TOLERANCE
     assert [p.name for p in tmp_path.iterdir()] == ["naive.keras"]  # no temporary files left
-    with pytest.raises(SystemExit, match="must be a .keras file"):
-        main(["import-weights", str(checkpoint), str(tmp_path / "x.h5")])
+    assert "must be a .keras file" in error_line(capsys, ["import-weights", checkpoint, tmp_path / "x.h5"])

@@ -3,6 +3,7 @@ import os
 
 import numpy as np
 import pytest
+from cli_check import error_line
 from tiny_training import TINY_MODEL, tiny_config
 
 from hrkeras.cli.main import main
@@ -21,9 +22,9 @@ def test_convert_float32_then_verify(tmp_path, tiny_model_file, capsys):
     assert "Keras parity:" in capsys.readouterr().out
 
 
-def test_convert_needs_a_recipe_for_int8(tmp_path, tiny_model_file):
-    with pytest.raises(ValueError, match="--config NAME"):
-        main(["convert", "--model", str(tiny_model_file), "--int8", "--tflite", "--out", str(tmp_path / "x.tflite")])
+def test_convert_needs_a_recipe_for_int8(tmp_path, tiny_model_file, capsys):
+    line = error_line(capsys, ["convert", "--model", tiny_model_file, "--int8", "--out", tmp_path / "x.tflite"])
+    assert "--config NAME" in line
 
 
 def test_qat_workflow_writes_a_verified_int8_model(tmp_path):

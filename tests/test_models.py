@@ -53,7 +53,7 @@ def test_backbone_exposes_strides(model_cache):
 
 
 def test_unknown_model_suggests_names():
-    with pytest.raises(ValueError, match="Did you mean litehrnet_18"):
+    with pytest.raises(ValueError, match="did you mean litehrnet_18"):
         hrkeras.create_model("litehrnet18")
 
 

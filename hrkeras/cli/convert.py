@@ -2,8 +2,14 @@
 
     hrkeras convert --model runs/litehrnet_18_synthetic_128x96/model.keras \\
         --config litehrnet_18_synthetic_128x96 --qat --epochs 1 --tflite --out litehrnet_18_int8.tflite
+
+The .tflite is written only once it passes verification (with --keep-unverified, a failing one as
+OUT.unverified).
 """
+from hrkeras.cli.args import image_side, positive_int, refuse
 from hrkeras.training.configs import list_configs
+
+DEFAULT_EPOCHS, DEFAULT_CALIBRATION = 2, 200
 
 
 def add_parser(sub):
@@ -18,15 +24,18 @@ def add_parser(sub):
     mode.add_argument("--int8", action="store_true", help="post-training full-integer int8 (calibrated)")
     mode.add_argument("--fp16", action="store_true", help="float16 weights")
     mode.add_argument("--dynamic", action="store_true", help="dynamic-range int8 weights")
-    p.add_argument("--epochs", type=int, default=2,
-                   help="QAT fine-tuning epochs, the last at a tenth of the rate (default 2)")
+    p.add_argument("--epochs", type=positive_int,
+                   help=f"QAT fine-tuning epochs, the last at a tenth of the rate (default {DEFAULT_EPOCHS})")
     p.add_argument("--workdir", metavar="DIR", help="QAT checkpoints and logs (default runs/CONFIG_qat)")
     p.add_argument("--resume", action="store_true", help="continue the QAT run in --workdir (e.g. after a kill)")
-    p.add_argument("--calibration-samples", type=int, default=200, metavar="N", help="int8 calibration crops")
-    p.add_argument("--input-size", type=int, nargs=2, metavar=("W", "H"),
+    p.add_argument("--calibration-samples", type=positive_int, metavar="N",
+                   help=f"int8 calibration crops (default {DEFAULT_CALIBRATION})")
+    p.add_argument("--input-size", type=image_side, nargs=2, metavar=("W", "H"),
                    help="input size of a registry model (default: the config's, else 192 256)")
     p.add_argument("--tflite", action="store_true", help="write a TFLite flatbuffer (the only format; optional)")
     p.add_argument("--out", required=True, metavar="FILE", help="the .tflite file to write")
+    p.add_argument("--keep-unverified", action="store_true",
+                   help="if verification fails, keep the model as OUT.unverified (default: write nothing)")
     p.add_argument("--no-gpu", action="store_true", help="skip the LiteRT GPU-accelerator run in verification")
     p.add_argument("--no-accuracy", action="store_true", help="skip the validation-set accuracy report")
     p.set_defaults(func=run)
@@ -39,20 +48,45 @@ def mode_of(args):
     return "float32"
 
 
+def check_args(args):
+    """UsageError for options that do not apply to this conversion."""
+    from hrkeras.errors import UsageError
+
+    if not args.out.endswith(".tflite"):
+        raise UsageError(f"--out must name a .tflite file, got {args.out!r}", fix=f"e.g. --out {args.out}.tflite")
+    mode = mode_of(args)
+    if mode != "qat":
+        refuse(args, f"to a {mode} conversion (they set up --qat's fine-tuning)", "epochs", "workdir", "resume")
+    if mode != "int8":
+        refuse(args, f"to a {mode} conversion (it calibrates --int8 only)", "calibration_samples")
+    if args.config is None:
+        refuse(args, "without --config (they concern the recipe's data)", "data", "no_accuracy")
+    if str(args.model).endswith(".keras") or str(args.weights or "").endswith(".keras"):
+        refuse(args, "to a .keras model, which has its own input size", "input_size")
+
+
 def run(args):
     import os
 
-    from hrkeras.convert.workflow import export_pose_model
+    from hrkeras.convert.workflow import UNVERIFIED, export_pose_model
+    from hrkeras.errors import HrkerasError
     from hrkeras.training.configs import get_config
     from hrkeras.training.pose_model import load_pose_model
 
+    check_args(args)
     config = get_config(args.config) if args.config else None
     mode = mode_of(args)
     input_size = args.input_size or (config.input_size if config else None)
     model = load_pose_model(args.model, args.weights, input_size)
     workdir = args.workdir or (os.path.join("runs", f"{config.name}_qat") if config else None)
-    report = export_pose_model(model, args.out, mode, config, args.data, workdir, args.epochs,
-                               args.calibration_samples, check_gpu=not args.no_gpu,
-                               accuracy=config is not None and not args.no_accuracy, resume=args.resume)
+    report = export_pose_model(model, args.out, mode, config, args.data, workdir, args.epochs or DEFAULT_EPOCHS,
+                               args.calibration_samples or DEFAULT_CALIBRATION, check_gpu=not args.no_gpu,
+                               accuracy=config is not None and not args.no_accuracy, resume=args.resume,
+                               keep_unverified=args.keep_unverified)
     print(report)
-    return 0 if report.ok else 1
+    if not report.ok:
+        kept = f"it was kept as {report.path}" if report.path else \
+            f"pass --keep-unverified to keep it as {args.out}{UNVERIFIED}"
+        raise HrkerasError("the converted model failed verification (see the report above) and was not written",
+                         args.out, kept)
+    return 0

@@ -17,12 +17,16 @@ def add_parser(sub):
 
 
 def run(args):
+    from hrkeras.errors import MissingFileError
     from hrkeras.training.configs import get_config
     from hrkeras.training.inference import evaluate_pose
     from hrkeras.training.pose_model import load_pose_model
 
     config = get_config(args.config).replace(det_file=args.det_file)
     weights = args.weights or os.path.join("runs", config.name, "model.keras")
+    if not os.path.exists(weights):
+        raise MissingFileError("no model to evaluate", weights,
+                               f"train one with 'hrkeras train --config {config.name}' or pass --weights FILE")
     model = load_pose_model(config.model, weights, config.input_size)
     stats, summary = evaluate_pose(model, config, args.data, flip_test=not args.no_flip, decode=args.decode)
     print(summary)

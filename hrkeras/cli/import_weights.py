@@ -1,8 +1,10 @@
 """`hrkeras import-weights SRC OUT.keras`: a PyTorch-layout checkpoint -> a Keras model file."""
 from hrkeras.checkpoints import describe_checkpoint, load_checkpoint
+from hrkeras.cli.args import image_side
 from hrkeras.complexity import count_params
+from hrkeras.errors import UsageError
 from hrkeras.models.registry import create_model
-from hrkeras.utils.atomic import atomic_path
+from hrkeras.utils.keras_io import save_model
 
 
 def add_parser(sub):
@@ -15,7 +17,7 @@ def add_parser(sub):
     p.add_argument("--model", help="registry name (default: recognized from the checkpoint)")
     p.add_argument("--task", choices=["pose", "classification", "segmentation", "backbone"],
                    help="task (default: from the checkpoint's head)")
-    p.add_argument("--input-shape", nargs=2, type=int, metavar=("H", "W"),
+    p.add_argument("--input-shape", nargs=2, type=image_side, metavar=("H", "W"),
                    help="static input size, multiples of 32 (default per task, pose 256 192)")
     p.set_defaults(func=run)
 
@@ -25,7 +27,8 @@ def model_kwargs(src, model=None, task=None):
     info = describe_checkpoint(src)
     if model is None:
         if info is None:
-            raise SystemExit(f"error: cannot tell which model {src} is for; pass --model NAME (hrkeras models lists them)")
+            raise UsageError("cannot tell which model the checkpoint is for", src,
+                             "pass --model NAME ('hrkeras models' lists them)")
         kwargs = info.create_model_kwargs()
         if task:
             kwargs["task"] = task
@@ -38,15 +41,14 @@ def model_kwargs(src, model=None, task=None):
 
 def run(args):
     if not args.out.endswith(".keras"):
-        raise SystemExit(f"error: the output must be a .keras file, got {args.out}")
+        raise UsageError(f"the output must be a .keras file, got {args.out!r}", fix=f"e.g. {args.out}.keras")
     kwargs, info = model_kwargs(args.src, args.model, args.task)
     if args.input_shape:
         kwargs["input_shape"] = (*args.input_shape, 3)
     print(f"{args.src}: {info or 'layout not recognized'}")
     model = create_model(**kwargs)
     report = load_checkpoint(model, args.src)
-    with atomic_path(args.out) as tmp:
-        model.save(tmp)
+    save_model(model, args.out)
     print(f"{args.out}: {model.name} ({kwargs['task']}, input {tuple(model.input.shape[1:])}, "
           f"{count_params(model):,} params), {report}")
     return 0

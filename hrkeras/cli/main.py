@@ -1,9 +1,17 @@
-"""Entry point of the `hrkeras` command."""
-import argparse
+"""Entry point of the `hrkeras` command.
+
+Errors print as one line, `hrkeras <command>: error: <what> (<file>); <fix>`, with exit status 1;
+`--debug` (or HRKERAS_DEBUG=1) shows the traceback instead.
+"""
+import errno
 import os
 import sys
 
 from hrkeras.cli import convert, evaluate, import_weights, predict, train, verify
+from hrkeras.cli.args import Parser
+from hrkeras.errors import HrkerasError
+
+_NO_SPACE = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 
 
 def _models(args):
@@ -14,8 +22,9 @@ def _models(args):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="hrkeras", description="HRNet / Lite-HRNet in Keras 3.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="hrkeras", description="HRNet / Lite-HRNet in Keras 3.")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks of errors (or HRKERAS_DEBUG=1)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     models = sub.add_parser("models", help="list every variant with params and MACs beside the published figures")
     models.add_argument("--only", nargs="*", metavar="NAME", help="restrict to these variants")
     models.set_defaults(func=_models)
@@ -24,10 +33,38 @@ def build_parser():
     return parser
 
 
+def describe_error(err):
+    """One line (then any detail lines the error carries) saying what went wrong and what to do."""
+    if isinstance(err, HrkerasError):
+        return str(err)
+    if isinstance(err, OSError) and err.errno in _NO_SPACE:
+        return (f"no space left on the device ({err.filename or 'while writing'}); "
+                "free space and run the command again (files written before are intact)")
+    if isinstance(err, OSError) and err.strerror and err.filename:
+        return f"{err.strerror.lower()} ({err.filename})"
+    if isinstance(err, (ValueError, OSError, KeyError)):
+        return str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+    return (f"internal error {type(err).__name__}: {err}; run it again with --debug for the traceback, "
+            "and report it with that traceback")
+
+
 def main(argv=None):
+    """Run the command line `argv` (default sys.argv[1:]); returns the exit status."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help, or a parse error already printed
+        return done.code
+    if args.debug or os.environ.get("HRKERAS_DEBUG", "") not in ("", "0"):
+        return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"hrkeras {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001: every error becomes the one-line form
+        print(f"hrkeras {args.command}: error: {describe_error(err)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

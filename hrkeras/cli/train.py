@@ -1,6 +1,7 @@
 """`hrkeras train --config NAME`: train a recipe (synthetic by default offline; COCO with --data)."""
 import os
 
+from hrkeras.cli.args import positive_float, positive_int, refuse
 from hrkeras.training.configs import get_config, list_configs
 from hrkeras.training.distribute import STRATEGIES
 
@@ -13,13 +14,13 @@ def add_parser(sub):
     p.add_argument("--resume", action="store_true", help="continue the run in --workdir from its last checkpoint")
     p.add_argument("--strategy", choices=STRATEGIES, default="auto",
                    help="tf.distribute strategy (auto: multi-worker from TF_CONFIG, mirrored over >1 GPU)")
-    p.add_argument("--cpu-replicas", type=int, metavar="N",
+    p.add_argument("--cpu-replicas", type=positive_int, metavar="N",
                    help="split the CPU into N logical devices and mirror over them (tests the multi-replica path)")
-    p.add_argument("--epochs", type=int, help="override the recipe's epochs")
-    p.add_argument("--batch-size", type=int, help="override the global batch size")
-    p.add_argument("--lr", type=float, help="override the base learning rate")
+    p.add_argument("--epochs", type=positive_int, help="override the recipe's epochs")
+    p.add_argument("--batch-size", type=positive_int, help="override the global batch size")
+    p.add_argument("--lr", type=positive_float, help="override the base learning rate")
     p.add_argument("--mixed-precision", action="store_true", help="float16 on GPU, bfloat16 on CPU")
-    p.add_argument("--synthetic-images", type=int, nargs=2, metavar=("TRAIN", "VAL"),
+    p.add_argument("--synthetic-images", type=positive_int, nargs=2, metavar=("TRAIN", "VAL"),
                    help="override the synthetic dataset's image counts")
     p.set_defaults(func=run)
 
@@ -32,6 +33,10 @@ def config_from_args(args):
 
 def run(args):
     config = config_from_args(args)
+    if config.dataset != "synthetic":
+        refuse(args, f"to {config.name}, which trains on COCO", "synthetic_images")
+    if args.strategy not in ("auto", "mirrored"):
+        refuse(args, f"with --strategy {args.strategy}", "cpu_replicas")
     devices = None
     if args.cpu_replicas:
         from hrkeras.training.distribute import split_cpu

@@ -1,4 +1,5 @@
 """`hrkeras verify MODEL.tflite`: mobile-GPU check, LiteRT GPU and CPU runs, and optional parity/accuracy."""
+from hrkeras.cli.args import refuse
 from hrkeras.training.configs import list_configs
 
 
@@ -22,6 +23,10 @@ def run(args):
     from hrkeras.training.configs import get_config
     from hrkeras.training.pose_model import load_pose_model
 
+    if not args.keras:
+        refuse(args, "without --keras (it names the weights of the Keras model to compare)", "weights")
+    if not args.config:
+        refuse(args, "without --config (it is the recipe's dataset)", "data")
     keras_model = None
     if args.keras:
         height, width = metadata.read(args.tflite)["input"]["size"]

@@ -20,7 +20,7 @@ KERAS_TOLERANCE = 1e-4  # float32 models vs the Keras model
 class VerifyReport:
     """What verify() found. Errors are max |a - b| as a fraction of the reference output's range."""
 
-    path: str
+    path: str  # the file checked; None for a conversion that was not written
     file_size: int
     ops: Counter
     constant_dtypes: Counter
@@ -82,7 +82,7 @@ class VerifyReport:
             *self._accuracy_rows(),
             ("result", "PASS" if self.ok else "FAIL"),
         ]
-        lines = [f"hrkeras verify: {self.path} ({self.file_size / 1e6:.2f} MB)"]
+        lines = [f"hrkeras verify: {self.path or 'the converted model, not written'} ({self.file_size / 1e6:.2f} MB)"]
         width = max(len(label) for label, _ in rows) + 2
         lines += [f"  {label + ':':<{width}}{value}" for label, value in rows]
         return "\n".join(lines)

@@ -4,6 +4,7 @@
     report = export_pose_model(model, "pose_int8.tflite", mode="qat", config=get_config(...), qat_epochs=2)
     print(report)
 """
+import os
 import tempfile
 
 import keras
@@ -11,10 +12,12 @@ import numpy as np
 
 from hrkeras.convert import export, metadata
 from hrkeras.convert.verify import verify
-from hrkeras.utils.atomic import atomic_path
+from hrkeras.errors import UsageError
+from hrkeras.utils.atomic import write_bytes
 
 MODES = export.MODES
 QAT_LR_FACTOR = 0.05  # QAT starts from trained weights: a small constant fraction of the recipe's rate
+UNVERIFIED = ".unverified"  # suffix of a converted model kept although it failed verification
 EQUALIZE_SAMPLES = 64  # training crops measuring the channel ranges that equalize_ranges evens out
 
 
@@ -57,25 +60,37 @@ def pose_accuracy(model, config, data_root=None):
     return {k: stats[k] for k in ("AP", "PCK@0.2") if k in stats}
 
 
+def publish(out, data, verified, keep_unverified=False):
+    """Write a converted model to `out` only if it `verified`; else to `out`.unverified when
+    `keep_unverified`, or nowhere. Returns the path written, or None."""
+    path = os.fspath(out) if verified else os.fspath(out) + UNVERIFIED
+    if verified or keep_unverified:
+        write_bytes(path, data)
+        return path
+    return None
+
+
 def export_pose_model(model, out, mode="float32", config=None, data_root=None, workdir=None, qat_epochs=2,
-                      calibration_samples=200, check_gpu=True, accuracy=True, resume=False):
-    """Convert a Keras pose model to `out` (.tflite, written atomically) and verify it.
+                      calibration_samples=200, check_gpu=True, accuracy=True, resume=False, keep_unverified=False):
+    """Convert a Keras pose model to `out` (.tflite) and verify it; the file is written (atomically) only
+    if it passes, or as `out`.unverified when it fails and `keep_unverified`.
 
     mode: float32 | float16 | dynamic | int8 (post-training, calibrated on `config`'s training crops) |
     qat (fine-tuned `qat_epochs` epochs with the trainer in `workdir`, then converted to int8;
     `resume` continues the QAT run already in `workdir`).
     config: the training recipe (data, input size, codec); needed by int8, qat and the accuracy report.
-    Returns the VerifyReport, with the float and converted models' accuracy when `accuracy` and a config.
+    Returns the VerifyReport, with the float and converted models' accuracy when `accuracy` and a config;
+    its `path` is the file written, or None.
     """
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        raise UsageError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if config is None and (mode in ("int8", "qat") or accuracy):
-        raise ValueError(f"mode {mode!r} and the accuracy report need the training recipe: pass config "
-                         "(--config NAME), e.g. litehrnet_18_synthetic_128x96")
+        raise UsageError(f"mode {mode!r} and the accuracy report need the training recipe",
+                         fix="pass config (--config NAME), e.g. litehrnet_18_synthetic_128x96")
     height, width = model.input.shape[1:3]
     if config is not None and tuple(config.input_size) != (width, height):
-        raise ValueError(f"the model takes {height}x{width} images but config {config.name!r} crops "
-                         f"{config.input_size[1]}x{config.input_size[0]}; pass a matching config or model")
+        raise UsageError(f"the model takes {height}x{width} images but config {config.name!r} crops "
+                         f"{config.input_size[1]}x{config.input_size[0]}", fix="pass a matching config or model")
     source, representative = model, None
     if mode == "qat":
         workdir = workdir or tempfile.mkdtemp(prefix="hrkeras_qat_")
@@ -98,14 +113,13 @@ def export_pose_model(model, out, mode="float32", config=None, data_root=None, w
 
         codec = recipe_codec(config)
     info = metadata.pose_info(getattr(config, "model", model.name), (height, width), mode, codec)
-    with atomic_path(out) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(metadata.write(flatbuffer, info))
+    flatbuffer = metadata.write(flatbuffer, info)
     sample = next(calibration_images(config, 1, data_root)) if config is not None else None
-    report = verify(out, keras_model=source, check_gpu=check_gpu, sample=sample)
+    report = verify(flatbuffer, keras_model=source, check_gpu=check_gpu, sample=sample)
     if accuracy and config is not None:
         from hrkeras.convert.tflite_runner import TFLiteRunner
 
         report.accuracy = {"keras float": pose_accuracy(model, config, data_root),
-                           f"tflite {mode}": pose_accuracy(TFLiteRunner(out), config, data_root)}
+                           f"tflite {mode}": pose_accuracy(TFLiteRunner(flatbuffer), config, data_root)}
+    report.path = publish(out, flatbuffer, report.ok, keep_unverified)
     return report

@@ -7,6 +7,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from hrkeras.checkpoints.loader import load_checkpoint
+from hrkeras.errors import UsageError
 from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.hrnet.hrnet_variants import HRNET_PUBLISHED, HRNET_VARIANTS
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
@@ -66,8 +67,8 @@ def get_family(name):
         if name in family.variants:
             return family
     close = difflib.get_close_matches(name, list_models(), n=3)
-    hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise ValueError(f"Unknown model {name!r}.{hint} hrkeras.list_models() lists all variants.")
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    raise UsageError(f"unknown model {name!r}", fix=f"{hint}hrkeras.list_models() or 'hrkeras models' lists all")
 
 
 def create_backbone(name, task="backbone", input_shape=None, **kwargs):

@@ -10,6 +10,7 @@ import dataclasses
 import difflib
 import json
 
+from hrkeras.errors import UsageError
 from hrkeras.training.data.augment import Augmentation
 
 
@@ -108,6 +109,6 @@ def get_config(name):
     """The named recipe; a ValueError names close matches."""
     if name not in CONFIGS:
         close = difflib.get_close_matches(name, list_configs(), n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"Unknown training config {name!r}.{hint} Known: {', '.join(list_configs())}")
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise UsageError(f"unknown training config {name!r}", fix=f"{hint}known: {', '.join(list_configs())}")
     return CONFIGS[name]

@@ -1,7 +1,26 @@
 """Load a pose model for inference: a registry name plus weights, or a saved .keras model."""
+import os
+import zipfile
+
 import keras
 
+from hrkeras.errors import InvalidFileError, MissingFileError, UsageError
 from hrkeras.models.registry import create_model
+
+
+def load_keras_file(path):
+    """keras.models.load_model(path), with errors that tell a missing, damaged or foreign file apart."""
+    if not os.path.isfile(path):
+        raise MissingFileError("no such Keras model file", path, "check the path")
+    if not zipfile.is_zipfile(path):
+        raise InvalidFileError("not a Keras model: a .keras file is a zip archive and this one is not (truncated, "
+                               "or another format renamed)", path, "save the model again with model.save(...)")
+    try:
+        return keras.models.load_model(path)
+    except (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile) as err:
+        raise InvalidFileError(f"cannot load the Keras model ({type(err).__name__}: {err})", path,
+                               "save the model again with model.save(...) and 'import hrkeras' before loading"
+                               ) from None
 
 
 def load_pose_model(model, weights=None, input_size=None, num_keypoints=17):
@@ -9,10 +28,12 @@ def load_pose_model(model, weights=None, input_size=None, num_keypoints=17):
     PyTorch-layout checkpoint; input_size (W, H) for registry names (default 192x256)."""
     if str(model).endswith(".keras"):
         if weights is not None:
-            raise ValueError(f"{model} already holds its weights; drop --weights {weights}")
-        return keras.models.load_model(model)
+            raise UsageError(f"{model} already holds its weights", fix=f"drop --weights {weights}")
+        return load_keras_file(model)
     if weights is not None and str(weights).endswith(".keras"):
-        return keras.models.load_model(weights)
+        return load_keras_file(weights)
+    if weights is not None and not os.path.isfile(weights):
+        raise MissingFileError("no such weights file", weights, "check the path")
     width, height = input_size or (192, 256)
     return create_model(model, task="pose", input_shape=(height, width, 3), num_keypoints=num_keypoints,
                         weights=weights)

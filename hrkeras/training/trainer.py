@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from hrkeras.errors import DiskFullError, RunExistsError, UsageError
 from hrkeras.models.registry import create_model
 from hrkeras.training import checkpointing, datasets
 from hrkeras.training.data import coco_meta
@@ -19,7 +20,7 @@ from hrkeras.training.distribute import is_chief, make_strategy
 from hrkeras.training.inference import TopDownPredictor, evaluate_coco, predict_dataset
 from hrkeras.training.losses import KeypointMSE
 from hrkeras.training.schedules import WarmupCosine, WarmupMultiStep
-from hrkeras.utils.atomic import atomic_path
+from hrkeras.utils.keras_io import save_model
 
 
 def _schedule(config, steps_per_epoch):
@@ -74,20 +75,47 @@ def _multi_worker_compat(model):
     model.train_step = lambda data: {k: tf.reshape(v, [1]) for k, v in train_step(data).items()}
 
 
-def _resume_record(model, workdir, config, resume):
-    """The checkpoint record to continue from (restored into `model`), or None for a fresh run."""
+def _resume_record(workdir, config, resume):
+    """The checkpoint record to continue from, or None for a fresh run; UsageError if neither applies."""
     record = checkpointing.read_latest(workdir)
+    pointer = os.path.join(checkpointing.checkpoint_dir(workdir), checkpointing.LATEST)
     if record is None:
+        if resume:
+            raise UsageError("nothing to resume: no checkpoint was saved in this work folder", pointer,
+                             "drop --resume to start a new run (a run saves its first checkpoint after epoch 1)")
         return None
     if not resume:
-        raise FileExistsError(f"{workdir} already holds a run (epoch {record['epoch']}); pass --resume to "
-                              "continue it or choose another --workdir")
-    saved = {k: v for k, v in record.get("config", {}).items() if k != "epochs"}
-    if saved != {k: v for k, v in config.to_dict().items() if k != "epochs"}:
-        raise ValueError(f"{workdir} was trained with another configuration ({saved.get('name')}); resume with "
-                         "the same config and overrides (only --epochs may change), or choose another --workdir")
-    checkpointing.restore_checkpoint(model, record)
+        raise RunExistsError(f"the work folder already holds a run (epoch {record['epoch']})", workdir,
+                             "pass --resume to continue it or choose another --workdir")
+    saved, current = record.get("config", {}), config.to_dict()
+    changed = sorted(k for k in set(saved) | set(current) if k != "epochs" and saved.get(k) != current.get(k))
+    if changed:
+        raise UsageError(f"the run was trained with another configuration ({saved.get('name')}; "
+                         f"{', '.join(changed)} differ)", workdir, "resume with the same config and overrides "
+                         "(only --epochs may change), or choose another --workdir")
     return record
+
+
+def _check_numbers(config):
+    """UsageError for a recipe that cannot train (the CLI refuses these values while parsing)."""
+    for field, value in (("epochs", config.epochs), ("batch_size", config.batch_size)):
+        if not isinstance(value, int) or value < 1:
+            raise UsageError(f"{field} must be a positive integer, got {value!r}",
+                             fix=f"pass --{field.replace('_', '-')} 1 or more")
+    if not np.isfinite(config.lr) or config.lr <= 0:
+        raise UsageError(f"the learning rate must be a positive number, got {config.lr!r}", fix="pass --lr above 0")
+
+
+def _save_epoch(model, workdir, epoch, config, history):
+    """Checkpoint, then history.json; a full disk keeps the last checkpoint and says how to go on."""
+    try:
+        checkpointing.save_checkpoint(model, workdir, epoch, {"config": config.to_dict(), "history": history})
+        checkpointing.write_history(workdir, history)
+    except DiskFullError as err:
+        record = checkpointing.read_latest(workdir)
+        intact = f"epoch {record['epoch']}'s checkpoint is intact" if record else "no checkpoint was saved yet"
+        raise DiskFullError(f"no space left on the device while saving epoch {epoch}'s checkpoint", err.path,
+                            f"{intact}; free space and run again with --resume") from err
 
 
 def evaluate(model, config, pipeline, ann_file, batch_size=32):
@@ -106,6 +134,8 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     Returns {"epochs", "steps_per_epoch", "replicas", "train_seconds", "val": last COCO stats or None,
     "model": path}.
     """
+    _check_numbers(config)
+    record = _resume_record(workdir, config, resume)
     tune_for_cpu()
     if mixed_precision:
         keras.mixed_precision.set_global_policy(
@@ -117,13 +147,18 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     train_pipe = datasets.train_pipeline(config, data["train"])
     steps_per_epoch = len(train_pipe) // config.batch_size
     if steps_per_epoch == 0:
-        raise ValueError(f"{len(train_pipe)} training instances make no batch of {config.batch_size}; "
-                         "lower --batch-size")
+        raise UsageError(f"{len(train_pipe)} training instances make no batch of {config.batch_size}",
+                         data["train"].ann_file, "lower --batch-size")
+    if config.batch_size % strategy.num_replicas_in_sync:
+        raise UsageError(f"the global batch of {config.batch_size} does not split evenly over "
+                         f"{strategy.num_replicas_in_sync} replicas", fix="pass a --batch-size that it divides")
     with strategy.scope():
         model = build_model(config, steps_per_epoch, model_fn)
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
             _multi_worker_compat(model)
-    record = _resume_record(model, workdir, config, resume)
+    if record:
+        checkpointing.restore_checkpoint(model, record)
+        checkpointing.write_history(workdir, record.get("history", []))  # it may lag the checkpoint by one epoch
     start = record["epoch"] if record else 0
     os.makedirs(workdir, exist_ok=True)
     val_pipe = datasets.val_pipeline(config, datasets.val_instances(config, data["val"])) if chief else None
@@ -151,12 +186,15 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
                     tf.summary.scalar(f"coco/{name}", value)
         history.append(entry)
         if chief:  # the checkpoint (with the history) comes last: a kill before it replays this epoch
-            checkpointing.write_json(os.path.join(workdir, "history.json"), history)
-            checkpointing.save_checkpoint(model, workdir, epoch + 1, {"config": config.to_dict(), "history": history})
+            _save_epoch(model, workdir, epoch + 1, config, history)
     seconds = time.time() - began
     model_path = os.path.join(workdir, "model.keras")
     if chief:
-        with atomic_path(model_path) as tmp:
-            model.save(tmp)
+        try:
+            save_model(model, model_path)
+        except DiskFullError as err:
+            raise DiskFullError("no space left on the device while writing model.keras", err.path,
+                                "every epoch's checkpoint is saved; free space and run again with --resume, "
+                                "which only writes model.keras") from err
     return {"epochs": config.epochs, "steps_per_epoch": steps_per_epoch, "replicas": strategy.num_replicas_in_sync,
             "train_seconds": seconds, "val": stats, "model": model_path}
