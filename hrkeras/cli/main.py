@@ -3,15 +3,16 @@
 Errors print as one line, `hrkeras <command>: error: <what> (<file>); <fix>`, with exit status 1;
 `--debug` (or HRKERAS_DEBUG=1) shows the traceback instead.
 """
-import errno
+import argparse
 import os
 import sys
 
 from hrkeras.cli import convert, evaluate, import_weights, predict, train, verify
 from hrkeras.cli.args import Parser
 from hrkeras.errors import HrkerasError
+from hrkeras.utils.atomic import is_no_space
 
-_NO_SPACE = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+DEBUG_HELP = "show the Python traceback of an error (or set HRKERAS_DEBUG=1)"
 
 
 def _models(args):
@@ -23,13 +24,15 @@ def _models(args):
 
 def build_parser():
     parser = Parser(prog="hrkeras", description="HRNet / Lite-HRNet in Keras 3.")
-    parser.add_argument("--debug", action="store_true", help="show Python tracebacks of errors (or HRKERAS_DEBUG=1)")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     models = sub.add_parser("models", help="list every variant with params and MACs beside the published figures")
     models.add_argument("--only", nargs="*", metavar="NAME", help="restrict to these variants")
     models.set_defaults(func=_models)
     for command in (train, evaluate, predict, convert, verify, import_weights):
         command.add_parser(sub)
+    for command_parser in sub.choices.values():  # --debug after the command too; absent, the top level's counts
+        command_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
 
 
@@ -37,7 +40,7 @@ def describe_error(err):
     """One line (then any detail lines the error carries) saying what went wrong and what to do."""
     if isinstance(err, HrkerasError):
         return str(err)
-    if isinstance(err, OSError) and err.errno in _NO_SPACE:
+    if is_no_space(err):
         return (f"no space left on the device ({err.filename or 'while writing'}); "
                 "free space and run the command again (files written before are intact)")
     if isinstance(err, OSError) and err.strerror and err.filename:
