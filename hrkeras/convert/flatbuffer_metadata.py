@@ -6,7 +6,7 @@ Field ids are those of tensorflow/lite/schema/schema.fbs.
 """
 import struct
 
-MODEL_BUFFERS, MODEL_METADATA = 4, 6
+MODEL_OPERATOR_CODES, MODEL_SUBGRAPHS, MODEL_BUFFERS, MODEL_METADATA = 1, 2, 4, 6
 METADATA_NAME, METADATA_BUFFER = 0, 1
 BUFFER_DATA, BUFFER_OFFSET, BUFFER_SIZE = 0, 1, 2
 
@@ -63,9 +63,20 @@ class _Reader:
 
 
 def metadata_entry(buf, name):
-    """The data (bytes) of the first metadata entry called `name` (bytes), or None if there is none."""
+    """The data (bytes) of the first metadata entry called `name` (bytes), or None if there is none.
+
+    The operator codes, subgraph tables and every buffer's data (the weights: most of a model file)
+    are checked to lie inside the file first, so a file cut short is told apart from a valid one.
+    """
     reader = _Reader(buf)
     root = reader.table(reader.unpack("<I", 0, "root table offset"), "root table")
+    for field, what in ((MODEL_OPERATOR_CODES, "operator code"), (MODEL_SUBGRAPHS, "subgraph")):
+        tables_pos = reader.field(root, field, "ref", f"{what} list")
+        tables = reader.vector(tables_pos, 4, f"{what} list") if tables_pos is not None else (0, 0)
+        for i in range(tables[1]):
+            reader.table_at(tables, i, f"{what} {i}")
+    for index in range(_buffers(reader, root)[1]):
+        _buffer_data(reader, root, index)
     entries_pos = reader.field(root, MODEL_METADATA, "ref", "metadata list")
     if entries_pos is None:
         return None
@@ -79,9 +90,13 @@ def metadata_entry(buf, name):
     return None
 
 
-def _buffer_data(reader, root, index):
+def _buffers(reader, root):
     buffers_pos = reader.field(root, MODEL_BUFFERS, "ref", "buffer list")
-    buffers = reader.vector(buffers_pos, 4, "buffer list") if buffers_pos is not None else (0, 0)
+    return reader.vector(buffers_pos, 4, "buffer list") if buffers_pos is not None else (0, 0)
+
+
+def _buffer_data(reader, root, index):
+    buffers = _buffers(reader, root)
     if index >= buffers[1]:
         raise Damaged(f"metadata refers to buffer {index}, but the file has {buffers[1]} buffers")
     buffer = reader.table_at(buffers, index, f"buffer {index}")
