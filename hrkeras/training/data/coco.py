@@ -70,7 +70,7 @@ def _require_list(entry, key, path, help_text=FORMAT_HELP):
 
 
 def _clip_box(bbox, width, height):
-    """[x, y, w, h] finite numbers -> clipped [x1, y1, w, h] float32 (mmpose: corners clipped to [0, W-1] x [0, H-1])."""
+    """Finite [x, y, w, h] -> clipped [x1, y1, w, h] float32 (mmpose: corners clipped to [0, W-1] x [0, H-1])."""
     x, y, w, h = (float(v) for v in bbox)
     x1, x2 = np.clip([x, x + w], 0, width - 1)
     y1, y2 = np.clip([y, y + h], 0, height - 1)
