@@ -4,12 +4,15 @@ The model stays a plain TFLite file: interpreters and the GPU accelerator ignore
 metadata entries they do not know, and apps read this one to preprocess and decode.
 """
 import json
+import os
 
 import flatbuffers
 import numpy as np
 
+from hrkeras.convert import flatbuffer_metadata
 from hrkeras.convert.export import MODES as QUANTIZATION_MODES
-from hrkeras.convert.tflite_runner import load_tflite
+from hrkeras.convert.tflite_runner import TFLITE_FIX, load_tflite
+from hrkeras.errors import InvalidFileError, UsageError
 
 NAME = "hrkeras"
 
@@ -42,18 +45,35 @@ class _AlignedBuilder(flatbuffers.Builder):
         return super().StartVector(elemSize, numElems, 16 if elemSize == 1 else alignment)
 
 
-def read(model):
-    """The "hrkeras" metadata dict of a .tflite path or bytes; ValueError if the file has none."""
-    from tensorflow.lite.python import schema_py_generated as schema
+class NoMetadataError(UsageError):
+    """A valid .tflite without the "hrkeras" metadata entry (not written by hrkeras convert)."""
 
+
+def read(model):
+    """The "hrkeras" metadata dict of a .tflite path or bytes.
+
+    NoMetadataError if the file has none; InvalidFileError (naming the file) if the file is truncated,
+    not a TFLite flatbuffer, or its metadata is not a JSON object.
+    """
+    path = model if isinstance(model, (str, os.PathLike)) else None
     buf = load_tflite(model)
-    root = schema.Model.GetRootAs(buf, 0)
-    for i in range(root.MetadataLength()):
-        entry = root.Metadata(i)
-        if entry.Name().decode() == NAME:
-            return json.loads(root.Buffers(entry.Buffer()).DataAsNumpy().tobytes())
-    raise ValueError("this .tflite has no hrkeras metadata; write it with hrkeras.convert.metadata.write "
-                     "(`hrkeras convert` does) or pass the model's settings explicitly")
+    try:
+        data = flatbuffer_metadata.metadata_entry(buf, NAME.encode())
+    except flatbuffer_metadata.Damaged as err:
+        raise InvalidFileError(f"truncated or damaged .tflite: {err}", path, TFLITE_FIX) from None
+    if data is None:
+        raise NoMetadataError("this .tflite has no hrkeras metadata", path,
+                              "write it with hrkeras.convert.metadata.write (`hrkeras convert` does) "
+                              "or pass the model's settings explicitly")
+    try:
+        info = json.loads(data)
+    except (ValueError, RecursionError) as err:  # also bad UTF-8 and over-long integers
+        raise InvalidFileError(f"the hrkeras metadata of this .tflite is not JSON ({err})", path,
+                               TFLITE_FIX) from None
+    if not isinstance(info, dict):
+        raise InvalidFileError(f"the hrkeras metadata of this .tflite is a JSON {type(info).__name__}, "
+                               "not an object", path, TFLITE_FIX)
+    return info
 
 
 def pose_info(model_name, input_size, quantization, codec=None):

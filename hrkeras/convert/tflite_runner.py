@@ -5,13 +5,21 @@ from collections import Counter
 import numpy as np
 
 from hrkeras.convert import litert_gpu
+from hrkeras.errors import InvalidFileError
 
 ACCELERATORS = ("cpu", "gpu")
+TFLITE_FIX = "convert the model again with hrkeras convert (or copy the whole file again)"
 
 
 def load_tflite(model):
-    """Flatbuffer bytes of a .tflite path or bytes; a clear error for anything else."""
+    """Flatbuffer bytes of a .tflite path or bytes; a clear error for anything else.
+
+    InvalidFileError (naming the file) for bytes that are not a TFLite flatbuffer or are cut short
+    before its root table.
+    """
+    path = None
     if isinstance(model, (str, os.PathLike)):
+        path = model
         if not os.path.isfile(model):
             raise FileNotFoundError(f"TFLite model not found: {os.fspath(model)!r}")
         with open(model, "rb") as f:
@@ -19,8 +27,11 @@ def load_tflite(model):
     if not isinstance(model, (bytes, bytearray)):
         raise TypeError(f"expected a .tflite path or flatbuffer bytes, got {type(model).__name__}")
     if bytes(model[4:8]) != b"TFL3":
-        raise ValueError("not a TFLite flatbuffer (no 'TFL3' identifier); pass a .tflite file "
-                         "written by hrkeras convert or tf.lite.TFLiteConverter")
+        raise InvalidFileError(f"not a TFLite flatbuffer (no 'TFL3' identifier; {len(model)} bytes)", path,
+                               "pass a .tflite file written by hrkeras convert or tf.lite.TFLiteConverter")
+    if not 8 <= int.from_bytes(model[:4], "little") < len(model):
+        raise InvalidFileError("truncated or damaged .tflite (its root table lies outside the file)", path,
+                               TFLITE_FIX)
     return bytes(model)
 
 

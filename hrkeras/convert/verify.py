@@ -165,12 +165,12 @@ def verify(model_path, keras_model=None, threads=2, seed=0, check_gpu=True, samp
     model (unless check_gpu=False) and, if given, `keras_model`.
     """
     buf = load_tflite(model_path)
+    try:  # first: a truncated or damaged file is an InvalidFileError naming it
+        md = metadata.read(model_path)
+    except metadata.NoMetadataError:
+        md = None
     constants, io = _tensor_summary(buf)
     static = gpu_compat.check_tflite(buf)
-    try:
-        md = metadata.read(buf)
-    except ValueError:
-        md = None
     path = "<bytes>" if isinstance(model_path, (bytes, bytearray)) else str(model_path)
     report = VerifyReport(path, len(buf), static.ops, constants, io, static.problems, md, gpu_checked=check_gpu)
     if report.quantized:
