@@ -64,7 +64,8 @@ def _tensor(name, info, data, path):
         raise bad("has no valid data_offsets [begin, end]")
     begin, end = offsets
     if end > len(data):
-        raise bad(f"ends past the data (byte {end} of {len(data)}): the file is truncated", _DAMAGED)
+        raise CheckpointFormatError(f"truncated safetensors file: {label} ends past the data (byte {end} of "
+                                    f"{len(data)})", path, _DAMAGED)
     itemsize = np.dtype(_DTYPES[dtype]).itemsize
     if end - begin != math.prod(shape) * itemsize:
         raise bad(f"has {end - begin} bytes for shape {shape} of {dtype} ({math.prod(shape) * itemsize} expected)")
