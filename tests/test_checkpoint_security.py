@@ -363,3 +363,9 @@ def test_torch_files_round_trip(tmp_path, new_format):
     raw = path.read_bytes()
     path.write_bytes(raw[: len(raw) - 100])
     refused(path, "truncated")
+
+
+def test_declared_pickle_lengths_allocate_nothing(tmp_path):
+    path = tmp_path / "alloc.pth"
+    path.write_bytes(b"\x80\x05\x96" + struct.pack("<Q", 1 << 50) + bytes(8))  # BYTEARRAY8 of 2**50 bytes
+    refused(path, "not a PyTorch checkpoint")

@@ -132,6 +132,13 @@ class _Unpickler(pickle._Unpickler):
             raise refuse("a pickle OBJ without a class")
         self.append(_call(args[0], tuple(args[1:])))
 
+    def _bytearray8(self):  # pickle's own preallocates the declared length
+        (length,) = struct.unpack("<Q", self.read(8))
+        data = self.read(length)
+        if len(data) != length:
+            raise pickle.UnpicklingError("BYTEARRAY8 runs past the end of the pickle")
+        self.append(bytearray(data))
+
     def _build(self):
         self.stack.pop()  # instance state: nothing hrkeras builds takes any
 
@@ -174,7 +181,7 @@ class _Unpickler(pickle._Unpickler):
 
 
 for _op, _method in [(pickle.REDUCE, "_reduce"), (pickle.NEWOBJ, "_newobj"), (pickle.NEWOBJ_EX, "_newobj_ex"),
-                     (pickle.INST, "_inst"), (pickle.OBJ, "_obj"), (pickle.BUILD, "_build"),
+                     (pickle.INST, "_inst"), (pickle.OBJ, "_obj"), (pickle.BUILD, "_build"), (pickle.BYTEARRAY8, "_bytearray8"),
                      (pickle.EXT1, "_ext"), (pickle.EXT2, "_ext"), (pickle.EXT4, "_ext"),
                      (pickle.SETITEM, "_setitem"), (pickle.SETITEMS, "_setitems"), (pickle.DICT, "_dict"),
                      (pickle.ADDITEMS, "_additems"), (pickle.FROZENSET, "_frozenset"),

@@ -19,7 +19,7 @@ FREE_EXPANSION = 16 << 20  # a deflated member this small may have any ratio
 MAX_RATIO = 100  # larger deflated members expand at most this much
 _DAMAGED = "download the file again"
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, struct.error, ValueError,
-               NotImplementedError, OSError, IndexError, KeyError)
+               NotImplementedError, OSError, OverflowError, IndexError, KeyError)
 
 
 class SafeZip:
@@ -53,7 +53,7 @@ class SafeZip:
             raise self._error(name, f"holds {size} bytes, {expected_size} expected")
         if size > MAX_MEMBER_BYTES:
             raise self._error(name, f"declares {size} bytes, more than {MAX_MEMBER_BYTES}")
-        if info.header_offset + packed > self.size:
+        if not 0 <= info.header_offset <= info.header_offset + packed <= self.size:
             raise self._error(name, "ends past the end of the file (truncated)")
         if info.compress_type == zipfile.ZIP_STORED:
             if packed != size:
