@@ -6,6 +6,7 @@ global), zip and legacy torch.save layouts around them; torch (optional) for rea
 import collections
 import io
 import os
+import pathlib
 import pickle
 import struct
 import zipfile
@@ -252,14 +253,8 @@ def test_truncated_torch_files(tmp_path, kind, cut, match):
     refused(path, match)
 
 
-def _safetensors(tmp_path):
-    from test_fuzz import FUZZ
-
-    return (FUZZ / "corpus" / "safetensors" / "mixed.safetensors").read_bytes()
-
-
 def test_truncated_and_lying_safetensors(tmp_path):
-    raw = _safetensors(tmp_path)
+    raw = (pathlib.Path(__file__).parent / "fuzz" / "corpus" / "safetensors" / "mixed.safetensors").read_bytes()
     path = tmp_path / "cut.safetensors"
     path.write_bytes(raw[:-10])
     refused(path, "truncated safetensors file: tensor '\\w+' ends past the data")
@@ -320,7 +315,7 @@ def test_npz_zip_bomb_is_refused_before_it_is_read(tmp_path, monkeypatch):
 
 def test_member_declaring_a_huge_size_is_refused(tmp_path, monkeypatch):
     raw = bytearray(zip_bytes(*simple_state(), compression=zipfile.ZIP_DEFLATED))
-    entry = raw.index(b"PK\x01\x02" , raw.index(b"PK\x01\x02") + 1)  # central entry of archive/byteorder
+    entry = raw.index(b"PK\x01\x02", raw.index(b"PK\x01\x02") + 1)  # central entry of archive/byteorder
     struct.pack_into("<I", raw, entry + 24, 0xFFFFFFF0)
     path = tmp_path / "lie.pth"
     path.write_bytes(bytes(raw))

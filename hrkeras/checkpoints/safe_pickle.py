@@ -181,7 +181,8 @@ class _Unpickler(pickle._Unpickler):
 
 
 for _op, _method in [(pickle.REDUCE, "_reduce"), (pickle.NEWOBJ, "_newobj"), (pickle.NEWOBJ_EX, "_newobj_ex"),
-                     (pickle.INST, "_inst"), (pickle.OBJ, "_obj"), (pickle.BUILD, "_build"), (pickle.BYTEARRAY8, "_bytearray8"),
+                     (pickle.INST, "_inst"), (pickle.OBJ, "_obj"), (pickle.BUILD, "_build"),
+                     (pickle.BYTEARRAY8, "_bytearray8"),
                      (pickle.EXT1, "_ext"), (pickle.EXT2, "_ext"), (pickle.EXT4, "_ext"),
                      (pickle.SETITEM, "_setitem"), (pickle.SETITEMS, "_setitems"), (pickle.DICT, "_dict"),
                      (pickle.ADDITEMS, "_additems"), (pickle.FROZENSET, "_frozenset"),
