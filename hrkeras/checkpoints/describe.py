@@ -144,6 +144,6 @@ def describe_checkpoint(source):
             family, (task, config, head) = "litehrnet", _litehrnet(shapes)
         else:
             return None
-    except KeyError:
-        return None  # an unfamiliar layout; the loader lists the keys
+    except (KeyError, IndexError, ZeroDivisionError):
+        return None  # an unfamiliar layout (or 0-d/empty tensors where layers belong); the loader lists the keys
     return CheckpointInfo(family, task, config, head, registry_variant(family, config))

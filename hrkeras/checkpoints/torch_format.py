@@ -1,168 +1,140 @@
 """Reader of PyTorch `torch.save` files without torch.
 
-Both formats torch writes are read with numpy and a restricted unpickler that
-builds nothing but containers and arrays (other pickled objects, e.g. the
-`meta` of mmengine checkpoints, become inert placeholders; no code runs):
-- the zip format (torch >= 1.6): `{archive}/data.pkl` + one entry per storage;
+Both formats torch writes are read from memory with numpy and the restricted
+unpickler of safe_pickle.py (other pickled objects, e.g. the `meta` of mmengine
+checkpoints, become inert placeholders; no code runs):
+- the zip format (torch >= 1.6): `{archive}/data.pkl` + one member per storage;
 - the legacy format (torch < 1.6, e.g. the 2019 official HRNet releases):
   magic number, protocol, sys info, the object pickle, the storage keys, then
   every storage as int64 element count + raw bytes.
+Every pickle, member and storage size is checked before it is used.
 """
-import collections
 import io
-import pickle
 import struct
-import zipfile
 
-import numpy as np
+from hrkeras.errors import CheckpointFormatError
 
-from .dtypes import bfloat16_to_float32
+from .safe_pickle import unpickle
+from .safe_zip import ZIP_MAGIC, SafeZip
+from .tensors import RESAVE, TRUNCATED, Storage, StorageType, materialize, refuse
 
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-_STORAGE_DTYPES = {
-    "DoubleStorage": "<f8", "FloatStorage": "<f4", "HalfStorage": "<f2", "BFloat16Storage": "bf16",
-    "LongStorage": "<i8", "IntStorage": "<i4", "ShortStorage": "<i2", "CharStorage": "i1",
-    "ByteStorage": "u1", "BoolStorage": "?",
-}
+_FOREIGN_FIX = "use a PyTorch .pth/.pt (torch.save), a .safetensors or an .npz state dict"
 
 
-class _Opaque:
-    """Stands in for any pickled object that is not a tensor or a container."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def __call__(self, *args, **kwargs):
-        return _Opaque()
-
-    def __setstate__(self, state):
-        pass
-
-    def __setitem__(self, key, value):
-        pass
-
-    def append(self, value):
-        pass
-
-    def extend(self, values):
-        pass
+def _storage_pid(pid, length):
+    """(storage type, key, numel) of a persistent id ('storage', type, key, location, numel[, view])."""
+    if type(pid) is not tuple or len(pid) != length or pid[0] != "storage":
+        raise refuse(f"a persistent id that is not a storage reference of {length} fields")
+    if type(pid[2]) is not str:
+        raise refuse("a storage whose key is not a string")
+    return pid[1], pid[2], pid[4]
 
 
-class _StorageType:
-    def __init__(self, name):
-        self.name = name
-        self.dtype = _STORAGE_DTYPES[name]
+def _shared(storages, key, storage_type, numel):
+    """The storage under `key`, created on first use; later uses must agree on type and size."""
+    storage = storages.get(key)
+    if storage is None:
+        storage = storages[key] = Storage(storage_type, numel)
+    elif not isinstance(storage_type, StorageType) or storage_type.name != storage.type.name \
+            or storage.numel != numel:
+        raise refuse(f"storage {key[:40]!r} referenced with two element types or sizes")
+    return storage
 
 
-class _Storage:
-    def __init__(self, dtype):
-        self.dtype = dtype
-        self.array = None
+def _load_zip(raw, path):
+    archive = SafeZip(raw, path)
+    pkl = [n for n in archive.names if n == "data.pkl" or (n.endswith("/data.pkl") and n.count("/") == 1)]
+    if len(pkl) != 1:
+        raise CheckpointFormatError("a zip archive, but not a PyTorch checkpoint (no single data.pkl inside)",
+                                    path, _FOREIGN_FIX)
+    root = pkl[0][: -len("data.pkl")]
+    if f"{root}byteorder" in archive.names and archive.read(f"{root}byteorder").strip() not in (b"little", b""):
+        raise CheckpointFormatError("a big-endian PyTorch checkpoint, which hrkeras does not read", path, RESAVE)
+    storages = {}
 
-    def fill(self, raw):
-        self.array = bfloat16_to_float32(np.frombuffer(raw, "<u2")) if self.dtype == "bf16" else \
-            np.frombuffer(raw, self.dtype)
+    def load_storage(pid):
+        storage_type, key, numel = _storage_pid(pid, 5)
+        storage = _shared(storages, key, storage_type, numel)
+        if storage.array is None:
+            storage.fill(archive.read(f"{root}data/{key}", storage.nbytes), path, key)
+        return storage
 
-
-class _LazyTensor:
-    """A tensor whose storage bytes may come later in the file (legacy format)."""
-
-    def __init__(self, storage, offset, size, stride):
-        self.storage, self.offset, self.size, self.stride = storage, offset, tuple(size), tuple(stride)
-
-    def materialize(self):
-        data = self.storage.array
-        if 0 in self.size:
-            return np.zeros(self.size, data.dtype)
-        view = np.lib.stride_tricks.as_strided(
-            data[self.offset:], self.size, [s * data.itemsize for s in self.stride])
-        return np.array(view)
+    obj = unpickle(io.BytesIO(archive.read(pkl[0])), path, "data.pkl", load_storage)
+    return materialize(obj, path)
 
 
-def _rebuild_tensor(storage, offset, size, stride, *unused):
-    return _LazyTensor(storage, offset, size, stride)
+def _legacy_header(f, path):
+    try:
+        magic = unpickle(f, path, "the first pickle")
+    except CheckpointFormatError:
+        raise CheckpointFormatError("not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save file)",
+                                    path, _FOREIGN_FIX) from None
+    if type(magic) is not int or magic != _LEGACY_MAGIC:
+        raise CheckpointFormatError("a plain pickle, not a torch.save checkpoint (wrong magic number)", path,
+                                    "re-save the state dict with torch.save(model.state_dict(), path)")
+    protocol = unpickle(f, path, "the protocol pickle")
+    sys_info = unpickle(f, path, "the sys info pickle")
+    if type(protocol) is not int or type(sys_info) is not dict:
+        raise CheckpointFormatError("a damaged legacy torch.save header (protocol, sys info)", path, TRUNCATED)
+    if sys_info.get("little_endian") is False:
+        raise CheckpointFormatError("a big-endian PyTorch checkpoint, which hrkeras does not read", path, RESAVE)
 
 
-def _rebuild_parameter(data, *unused):
-    return data
+def _load_legacy(raw, path):
+    f = io.BytesIO(raw)
+    _legacy_header(f, path)
+    storages = {}
 
+    def load_storage(pid):
+        storage_type, key, numel = _storage_pid(pid, 6)
+        if pid[5] is not None:
+            raise refuse("a storage view (legacy format), which hrkeras does not read; "
+                         "re-save it with a current torch")
+        return _shared(storages, key, storage_type, numel)
 
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, load_storage):
-        super().__init__(file)
-        self._load_storage = load_storage
-
-    def find_class(self, module, name):
-        if module == "collections" and name == "OrderedDict":
-            return collections.OrderedDict
-        if module == "torch._utils" and name in ("_rebuild_tensor", "_rebuild_tensor_v2"):
-            return _rebuild_tensor
-        if module == "torch._utils" and name == "_rebuild_parameter":
-            return _rebuild_parameter
-        if module == "torch" and name in _STORAGE_DTYPES:
-            return _StorageType(name)
-        return _Opaque
-
-    def persistent_load(self, pid):
-        if not (isinstance(pid, tuple) and pid and pid[0] == "storage"):
-            raise pickle.UnpicklingError(f"unsupported persistent id {pid!r}")
-        return self._load_storage(*pid[1:])
-
-
-def _materialize(obj):
-    if isinstance(obj, _LazyTensor):
-        return obj.materialize()
-    if isinstance(obj, dict):
-        return type(obj)((k, _materialize(v)) for k, v in obj.items())
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_materialize(v) for v in obj)
-    return obj
-
-
-def _load_zip(path):
-    with zipfile.ZipFile(path) as archive:
-        pkl = [n for n in archive.namelist() if n.endswith("data.pkl")]
-        if not pkl:
-            raise ValueError(f"{path}: a zip file, but not a PyTorch checkpoint (no data.pkl inside)")
-        root = pkl[0][: -len("data.pkl")]
-        byteorder = f"{root}byteorder"
-        if byteorder in archive.namelist() and archive.read(byteorder).strip() != b"little":
-            raise ValueError(f"{path}: big-endian PyTorch checkpoints are not supported")
-
-        def load_storage(storage_type, key, location, numel):
-            storage = _Storage(storage_type.dtype)
-            storage.fill(archive.read(f"{root}data/{key}"))
-            return storage
-
-        obj = _Unpickler(io.BytesIO(archive.read(pkl[0])), load_storage).load()
-    return _materialize(obj)
-
-
-def _load_legacy(path):
-    with open(path, "rb") as f:
-        if pickle.load(f) != _LEGACY_MAGIC:
-            raise ValueError(f"{path}: neither a zip nor a legacy PyTorch checkpoint (wrong magic number)")
-        pickle.load(f)  # protocol version
-        pickle.load(f)  # sys info
-        storages = {}
-
-        def load_storage(storage_type, key, location, numel, view_metadata=None):
-            if view_metadata is not None:
-                raise ValueError(f"{path}: storage views of legacy checkpoints are not supported; "
-                                 "re-save it with a current torch")
-            return storages.setdefault(key, _Storage(storage_type.dtype))
-
-        obj = _Unpickler(f, load_storage).load()
-        for key in pickle.load(f):
-            storage = storages[key]
-            (numel,) = struct.unpack("<q", f.read(8))
-            itemsize = 2 if storage.dtype == "bf16" else np.dtype(storage.dtype).itemsize
-            storage.fill(f.read(numel * itemsize))
-    return _materialize(obj)
+    obj = unpickle(f, path, "the object pickle", load_storage)
+    if f.tell() == len(raw):
+        raise CheckpointFormatError("truncated: the file ends after the object pickle", path, TRUNCATED)
+    keys = unpickle(f, path, "the storage key list")
+    if type(keys) is not list or any(type(k) is not str for k in keys):
+        raise CheckpointFormatError("the storage key list is not a list of strings", path, RESAVE)
+    pos, view = f.tell(), memoryview(raw)
+    for key in keys:
+        storage = storages.get(key)
+        if storage is None or storage.array is not None:
+            raise CheckpointFormatError(f"the storage key list names {key[:40]!r}, which no tensor uses "
+                                        "or which it lists twice", path, RESAVE)
+        if pos + 8 > len(raw):
+            raise CheckpointFormatError(f"truncated: the file ends before storage {key[:40]!r}", path, TRUNCATED)
+        (numel,) = struct.unpack_from("<q", raw, pos)
+        if numel != storage.numel:
+            raise CheckpointFormatError(f"storage {key[:40]!r} says {numel} elements, its pickle "
+                                        f"{storage.numel}", path, TRUNCATED)
+        pos += 8
+        if pos + storage.nbytes > len(raw):
+            raise CheckpointFormatError(f"truncated: storage {key[:40]!r} ends past the end of the file",
+                                        path, TRUNCATED)
+        storage.fill(view[pos:pos + storage.nbytes], path, key)
+        pos += storage.nbytes
+    missing = [k for k, s in storages.items() if s.array is None]
+    if missing:
+        raise CheckpointFormatError(f"truncated: {len(missing)} storages have no data (e.g. {missing[0][:40]!r})",
+                                    path, TRUNCATED)
+    return materialize(obj, path)
 
 
 def read_torch(path):
-    """The object saved by `torch.save` at `path`, tensors as numpy arrays."""
-    if zipfile.is_zipfile(path):
-        return _load_zip(path)
-    return _load_legacy(path)
+    """The object saved by `torch.save` at `path`, tensors as numpy arrays.
+
+    Raises:
+        CheckpointFormatError: not a torch.save file, truncated, or holding what a state dict does not.
+        OSError: the file cannot be read.
+    """
+    with open(path, "rb") as f:
+        raw = f.read()
+    if not raw:
+        raise CheckpointFormatError("an empty file, not a PyTorch checkpoint", path, TRUNCATED)
+    if raw[:4] in ZIP_MAGIC:
+        return _load_zip(raw, path)
+    return _load_legacy(raw, path)
