@@ -15,6 +15,16 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: end-to-end test over many full-size models (run once in CI)")
 
 
+def pytest_terminal_summary(terminalreporter):
+    """What each fuzz target ran (tests/test_fuzz.py records it; also under pytest-xdist)."""
+    lines = [value for report in terminalreporter.stats.get("passed", []) if report.when == "call"
+             for name, value in report.user_properties if name == "fuzz"]
+    if lines:
+        terminalreporter.section("fuzzing")
+        for line in sorted(lines):
+            terminalreporter.line(line)
+
+
 @functools.lru_cache(maxsize=None)
 def _cached_model(name, task, input_shape):
     import hrkeras

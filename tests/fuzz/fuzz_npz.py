@@ -2,17 +2,9 @@
 import os
 import sys
 
-import atheris
-
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-from harness import fuzz, scratch_file, write  # noqa: E402
-
-with atheris.instrument_imports(include=["hrkeras.checkpoints"]):
-    from hrkeras.checkpoints import read_state_dict
-    from hrkeras.errors import CheckpointFormatError
-
-PATH = scratch_file(".npz")
+from harness import fuzz_checkpoint_reader  # noqa: E402
 
 if __name__ == "__main__":
-    fuzz(lambda data: read_state_dict(write(PATH, data)), CheckpointFormatError)
+    fuzz_checkpoint_reader(".npz")

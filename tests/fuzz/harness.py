@@ -39,3 +39,15 @@ def fuzz(check, documented):
 
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()
+
+
+def fuzz_checkpoint_reader(suffix):
+    """The checkpoint targets: the bytes as a `suffix` file -> read_state_dict, which may only raise
+    CheckpointFormatError (each target's corpus holds files of its own format)."""
+    import atheris
+
+    with atheris.instrument_imports(include=["hrkeras.checkpoints"]):
+        from hrkeras.checkpoints import read_state_dict
+        from hrkeras.errors import CheckpointFormatError
+    path = scratch_file(suffix)
+    fuzz(lambda data: read_state_dict(write(path, data)), CheckpointFormatError)
