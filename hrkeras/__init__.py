@@ -4,6 +4,15 @@
     model = hrkeras.create_model("hrnet_w32", task="classification")
     hrkeras.list_models()
 """
+try:
+    import keras  # noqa: F401  (first: with the TensorFlow backend, keras needs TensorFlow installed)
+except ModuleNotFoundError as _missing:
+    if _missing.name not in ("tensorflow", "keras"):
+        raise
+    raise ImportError(f"hrkeras needs Keras 3 with a backend, and {_missing.name} is not installed: pick the "
+                      "TensorFlow build with an extra, pip install 'hrkeras[cpu]' (CPU) or 'hrkeras[gpu]' "
+                      "(CUDA GPUs)") from None
+
 from hrkeras.checkpoints import CheckpointMismatchError, describe_checkpoint, load_checkpoint, read_state_dict
 from hrkeras.complexity import count_macs, count_params
 from hrkeras.models.backbone import Backbone

@@ -1,0 +1,1 @@
+"""Keras layers shared by the model families: PyTorch-equivalent conv/BN, resizing, channel shuffle, fusion."""

@@ -1,0 +1,1 @@
+"""Lite-HRNet (Lite-HRNet-18/30 and the naive variants): blocks, backbone, variant table."""
