@@ -15,6 +15,7 @@ except ModuleNotFoundError as _missing:
 
 from hrkeras.checkpoints import CheckpointMismatchError, describe_checkpoint, load_checkpoint, read_state_dict
 from hrkeras.complexity import count_macs, count_params
+from hrkeras.inferencer import Pose, PoseInferencer
 from hrkeras.models.backbone import Backbone
 from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone

@@ -46,7 +46,7 @@ def test_bad_arguments_are_refused_in_one_line(argv, expected, capsys):
 def test_input_size_does_not_apply_to_a_keras_model(tmp_path, tiny_model_file, capsys):
     for command in (["predict", "x.jpg", "--out", tmp_path], ["convert", "--out", tmp_path / "a.tflite"]):
         line = error_line(capsys, [*command, "--model", tiny_model_file, "--input-size", "96", "128"])
-        assert "--input-size does not apply to a .keras model" in line and line.endswith("drop --input-size")
+        assert "--input-size does not apply to a .keras" in line and line.endswith("drop --input-size")
 
 
 def test_resume_without_a_checkpoint_says_so(tmp_path, capsys):

@@ -105,6 +105,10 @@ def test_train_writes_checkpoints_and_resumes(tmp_path, data_root):
     assert fresh.returncode == 0, fresh.stderr[-2000:]  # loads with `import hrkeras` alone
     assert model.output.shape[1:] == (16, 16, 17)
     assert int(model.optimizer.iterations.numpy()) == 2 * first["steps_per_epoch"]  # resumed optimizer kept counting
+    import hrkeras  # the saved model carries the recipe's codec: it decodes as trained, with no recipe given
+
+    setup = hrkeras.PoseInferencer(str(workdir / "model.keras")).setup
+    assert (setup.codec.sigma, setup.codec.unbiased, setup.codec.blur_kernel_size) == (1.0, True, 3)
 
 
 @pytest.mark.slow

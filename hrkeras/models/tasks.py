@@ -44,9 +44,11 @@ class PoseEstimator(Task):
 
     head="simple": 1x1 conv on branch 0 (HRNetV1, SimpleBaseline without deconv);
     head="iterative": Lite-HRNet's IterativeHead over all branches, then 1x1 conv.
+    codec: the heatmap codec the model was trained with (MSRAHeatmap.get_config() plus "decode"), carried in
+    the config so that a saved model decodes as in training (hrkeras.PoseInferencer reads it); None: unknown.
     """
 
-    def __init__(self, backbone, num_keypoints=17, head="simple", name=None, **kwargs):
+    def __init__(self, backbone, num_keypoints=17, head="simple", codec=None, name=None, **kwargs):
         if head not in ("simple", "iterative"):
             raise ValueError(f"head must be 'simple' or 'iterative', got {head!r}")
 
@@ -55,7 +57,8 @@ class PoseEstimator(Task):
                 xs = IterativeHead([x.shape[-1] for x in xs])(xs)
             return heatmap_head(xs[0], num_keypoints)
 
-        self._build(backbone, outputs, num_keypoints=num_keypoints, head=head, name=name, model_kwargs=kwargs)
+        self._build(backbone, outputs, num_keypoints=num_keypoints, head=head, codec=codec, name=name,
+                    model_kwargs=kwargs)
 
 
 @register_keras_serializable(package="hrkeras")

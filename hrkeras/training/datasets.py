@@ -42,6 +42,12 @@ def codec(config):
                        blur_kernel_size=config.blur_kernel_size)
 
 
+def codec_config(config):
+    """The recipe's codec and decode method as a PoseEstimator carries them (JSON-ready)."""
+    return {**{k: list(v) if isinstance(v, tuple) else v for k, v in codec(config).get_config().items()},
+            "decode": config.decode}
+
+
 def train_pipeline(config, split):
     return TopDownPipeline(load_instances(split.ann_file, split.image_dir), codec(config), config.input_size,
                            augment=config.augment, flip_indices=coco_meta.flip_indices(), seed=config.seed)

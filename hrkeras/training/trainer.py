@@ -40,7 +40,7 @@ def build_model(config, steps_per_epoch, model_fn=None):
     width, height = config.input_size
     model = model_fn() if model_fn else create_model(
         config.model, task="pose", input_shape=(height, width, 3), num_keypoints=coco_meta.NUM_KEYPOINTS,
-        **config.model_kwargs)
+        head_kwargs={"codec": datasets.codec_config(config)}, **config.model_kwargs)
     use_fused_batch_norm(model)
     optimizer = keras.optimizers.Adam(_schedule(config, steps_per_epoch))
     use_fused_adam(optimizer)

@@ -1,0 +1,186 @@
+"""Image in, keypoints out: a pose model (Keras or .tflite) with the preprocessing and codec it was trained with.
+
+    pose = hrkeras.PoseInferencer("runs/litehrnet_18_synthetic_128x96/model.keras")  # or a .tflite file
+    people = pose("photo.jpg")                 # one Pose per person box (default: the whole image)
+    pose.draw("photo.jpg", people)             # a PIL image with the skeletons; a notebook shows it inline
+"""
+import dataclasses
+import os
+import warnings
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from hrkeras.codecs import MSRAHeatmap
+from hrkeras.errors import UsageError
+
+
+@dataclasses.dataclass
+class Pose:
+    """One person: bbox [4] (x, y, w, h image px), keypoints [K, 2] (x, y image px), scores [K], names [K]."""
+
+    bbox: np.ndarray
+    keypoints: np.ndarray
+    scores: np.ndarray
+    names: tuple
+
+    def as_dict(self):
+        """{"bbox": [4], "keypoints": [[x, y, score], ...]} with plain floats (JSON-ready)."""
+        points = np.concatenate([self.keypoints, self.scores[:, None]], axis=1).round(3)
+        return {"bbox": [float(v) for v in self.bbox], "keypoints": points.tolist()}
+
+
+@dataclasses.dataclass
+class _Setup:
+    """What decoding a model needs: input (H, W), codec, decode method, normalization, keypoint layout."""
+
+    input_size: tuple
+    codec: MSRAHeatmap
+    decode: str
+    mean: tuple
+    std: tuple
+    names: tuple
+    skeleton: tuple
+    flip_indices: np.ndarray
+
+
+def _layout(num_keypoints):
+    from hrkeras.training.data import coco_meta
+
+    if num_keypoints == coco_meta.NUM_KEYPOINTS:
+        return coco_meta.KEYPOINT_NAMES, coco_meta.SKELETON, coco_meta.flip_indices()
+    return tuple(f"keypoint_{k}" for k in range(num_keypoints)), (), np.arange(num_keypoints)
+
+
+def _keras_setup(model, codec, decode):
+    from hrkeras.training.data import warp
+
+    (height, width), (heat_h, heat_w, k) = model.input.shape[1:3], model.output.shape[1:]
+    stored = getattr(model, "_head_config", {}).get("codec")
+    if codec is None and stored:
+        stored = dict(stored)
+        decode = decode or stored.pop("decode", None)
+        codec = MSRAHeatmap.from_config(stored)
+    elif codec is None:
+        codec = MSRAHeatmap((width, height), (heat_w, heat_h))
+        warnings.warn(f"{model.name} carries no codec (not trained by hrkeras, or saved by an older version); "
+                      f"decoding as {codec.get_config()} with quarter-offset decoding. Pass codec= to override.",
+                      stacklevel=3)
+    if tuple(codec.input_size) != (width, height) or tuple(codec.heatmap_size) != (heat_w, heat_h):
+        raise UsageError(f"the codec decodes {codec.input_size} inputs (W, H) to {codec.heatmap_size} heatmaps, "
+                         f"but the model takes {(width, height)} and gives {(heat_w, heat_h)}",
+                         fix="pass the model's own codec (its training recipe)")
+    return _Setup((height, width), codec, decode, warp.MEAN, warp.STD, *_layout(k))
+
+
+def _tflite_setup(path, codec, decode):
+    from hrkeras.convert import metadata
+
+    info = metadata.read(path)
+    (height, width), (heat_h, heat_w) = info["input"]["size"], info["output"]["heatmap_size"]
+    stored = info["output"]["codec"]
+    if codec is None:
+        codec = MSRAHeatmap((width, height), (heat_w, heat_h), stored["sigma"], stored["unbiased"],
+                            stored.get("blur_kernel_size", 11))
+    names = tuple(info["keypoints"]["names"])
+    flip = np.arange(len(names))
+    for a, b in info["keypoints"]["flip_pairs"]:
+        flip[a], flip[b] = b, a
+    return _Setup((height, width), codec, decode or stored.get("decode"), tuple(info["input"]["mean"]),
+                  tuple(info["input"]["std"]), names, tuple(map(tuple, info["keypoints"]["skeleton"])), flip)
+
+
+def _image_array(image):
+    """A path, PIL image or [H, W, 3] array -> uint8 RGB array [H, W, 3]."""
+    if isinstance(image, (str, os.PathLike)):
+        from hrkeras.errors import InvalidFileError
+
+        path = image
+        try:
+            with Image.open(path) as opened:
+                image = opened.convert("RGB")
+        except OSError as err:
+            raise InvalidFileError(f"cannot read the image ({err})", path, "pass a JPEG or PNG file") from None
+    if isinstance(image, Image.Image):
+        image = image.convert("RGB")
+    array = np.asarray(image)
+    if array.ndim != 3 or array.shape[2] != 3:
+        raise UsageError(f"an image must be [H, W, 3] RGB, got shape {array.shape}", fix="convert it to RGB")
+    return array.astype(np.uint8) if array.dtype != np.uint8 else array
+
+
+class PoseInferencer:
+    """A top-down pose model ready for images: crop each person box, normalize, run (with flip test),
+    decode as in training, map back to image pixels.
+
+    Args:
+        model: keras.Model, or the path of a .keras or .tflite file written by hrkeras.
+        flip_test: bool, average the heatmaps of the crop and of its mirror image.
+        codec: MSRAHeatmap | None, overrides the codec the model carries (Keras: its config, stored by
+            `hrkeras train`; .tflite: its metadata).
+        decode: "dark" | "quarter" | "argmax" | None (the model's own).
+        accelerator: "cpu" | "gpu", for .tflite files (LiteRT's CPU interpreter or its GPU accelerator).
+
+    Example:
+        >>> import hrkeras, numpy as np
+        >>> pose = hrkeras.PoseInferencer(hrkeras.LiteHRNet18(input_shape=(128, 96, 3)))  # doctest: +SKIP
+        >>> people = pose(np.zeros((240, 180, 3), np.uint8))                               # doctest: +SKIP
+        >>> people[0].keypoints.shape, people[0].names[0]                                   # doctest: +SKIP
+        ((17, 2), 'nose')
+    """
+
+    def __init__(self, model, flip_test=True, codec=None, decode=None, accelerator="cpu"):
+        from hrkeras.training.inference import TopDownPredictor
+
+        if isinstance(model, (str, os.PathLike)) and os.fspath(model).endswith(".tflite"):
+            from hrkeras.convert.tflite_runner import TFLiteRunner
+
+            self.setup = _tflite_setup(model, codec, decode)
+            forward = TFLiteRunner(model, accelerator).predict
+        else:
+            if isinstance(model, (str, os.PathLike)):
+                from hrkeras.training.pose_model import load_keras_file
+
+                model = load_keras_file(os.fspath(model))
+            self.setup = _keras_setup(model, codec, decode)
+            forward = model
+        self.model = model
+        self._predictor = TopDownPredictor(forward, self.setup.codec, self.setup.flip_indices, flip_test,
+                                           self.setup.decode)
+
+    def __call__(self, image, boxes=None):
+        """image (path, PIL image or uint8 [H, W, 3]); boxes [[x, y, w, h], ...] (default: the whole image)
+        -> [Pose] in image pixels, one per box."""
+        import tensorflow as tf
+
+        from hrkeras.training.data import warp
+        from hrkeras.training.data.geometry import bbox_to_center_scale
+
+        image = _image_array(image)
+        boxes = np.asarray([[0, 0, image.shape[1], image.shape[0]]] if boxes is None else boxes, np.float32)
+        if boxes.ndim != 2 or boxes.shape[1] != 4 or not np.isfinite(boxes).all() or (boxes[:, 2:] <= 0).any():
+            raise UsageError(f"boxes must be [[x, y, w, h], ...] with positive sizes, got {boxes.tolist()}")
+        height, width = self.setup.input_size
+        centers, scales = map(np.stack, zip(*(bbox_to_center_scale(b, width / height) for b in boxes)))
+        pixels = tf.constant(image)
+        crops = tf.stack([warp.normalize(warp.crop_image(pixels, warp.affine_matrix(c, s, 0.0, (width, height)),
+                                                         (width, height)), self.setup.mean, self.setup.std)
+                          for c, s in zip(centers, scales)])
+        keypoints, scores = self._predictor.keypoints(crops, centers, scales)
+        return [Pose(box, k, s, self.setup.names) for box, k, s in zip(boxes, keypoints, scores)]
+
+    def draw(self, image, poses, threshold=0.3):
+        """A PIL image: `image` with each pose's limbs and joints scoring >= threshold (left red, right blue)."""
+        canvas = Image.fromarray(_image_array(image))
+        draw = ImageDraw.Draw(canvas)
+        radius = max(2, round(max(canvas.size) / 200))
+        for pose in poses:
+            points, scores = pose.keypoints, pose.scores
+            for a, b in self.setup.skeleton:
+                if min(scores[a], scores[b]) >= threshold:
+                    draw.line([tuple(points[a]), tuple(points[b])], fill=(0, 255, 0), width=radius)
+            for name, (x, y), score in zip(pose.names, points, scores):
+                if score >= threshold:
+                    color = (255, 64, 64) if name.startswith("left") else (64, 128, 255)
+                    draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=color)
+        return canvas
