@@ -49,22 +49,3 @@ def tiny_model_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "tiny.keras"
     model.save(path)
     return path
-
-
-def calibrate_batch_norm(model, shape, seed=0):
-    """Set every BatchNorm's moving statistics to one random batch's statistics (mutates `model`).
-
-    Random-init nets otherwise reach activations in the thousands, where float32
-    round-off hides real mismatches; trained nets look like the calibrated one.
-    """
-    import keras
-    import numpy as np
-
-    stack = [model]
-    while stack:
-        for layer in stack.pop().layers:
-            if hasattr(layer, "layers"):
-                stack.append(layer)
-            elif isinstance(layer, keras.layers.BatchNormalization):
-                layer.momentum = 0.0
-    model(np.random.default_rng(seed).standard_normal((8, *shape), dtype=np.float32), training=True)

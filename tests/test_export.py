@@ -12,8 +12,8 @@ from hrkeras.convert.export import convert, float_ops
 from hrkeras.convert.gpu_compat import check_keras_layers, check_model, check_tflite, to_tflite
 from hrkeras.convert.qat import quantize_model
 from hrkeras.convert.tflite_runner import TFLiteRunner
+from hrkeras.convert.untrained import calibrate_batch_norm
 from hrkeras.models.registry import FAMILIES
-from conftest import calibrate_batch_norm
 from test_qat import calibrate, images, tiny_pose_model
 
 SMALL = (64, 64, 3)
@@ -29,7 +29,7 @@ SMALL = (64, 64, 3)
 def test_tflite_is_gpu_compatible_and_matches_keras(name, task):
     keras.utils.set_random_seed(0)
     model = hrkeras.create_model(name, task=task, input_shape=SMALL)
-    calibrate_batch_norm(model, SMALL)
+    calibrate_batch_norm(model)
     flatbuffer = to_tflite(model)
     report = check_tflite(flatbuffer)
     assert report.ok, str(report)

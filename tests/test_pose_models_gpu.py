@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import hrkeras
-from conftest import calibrate_batch_norm
 from hrkeras.convert.export import convert
 from hrkeras.convert.qat import quantize_model
+from hrkeras.convert.untrained import calibrate_batch_norm
 from hrkeras.convert.verify import FLOAT_GPU_TOLERANCE, KERAS_TOLERANCE, verify
 
 SHAPE = (128, 96, 3)
@@ -19,7 +19,7 @@ SHAPE = (128, 96, 3)
 @pytest.mark.parametrize("name", ["litehrnet_18", "litehrnet_30", "hrnet_w32"])
 def test_pose_model_runs_fully_accelerated(name):
     model = hrkeras.create_model(name, input_shape=SHAPE)
-    calibrate_batch_norm(model, SHAPE)  # trained-like activations (random-init ones reach ~1e3)
+    calibrate_batch_norm(model)  # trained-like activations (random-init ones reach ~1e3)
     images = np.random.default_rng(1).standard_normal((4, *SHAPE)).astype("float32")
     sample = images[:1]
 

@@ -16,15 +16,15 @@ from hrkeras.convert import metadata
 from hrkeras.convert.gpu_compat import check_tflite, to_tflite
 from hrkeras.convert.litert_gpu import NotFullyAcceleratedError
 from hrkeras.convert.tflite_runner import TFLiteRunner
+from hrkeras.convert.untrained import calibrate_batch_norm
 from hrkeras.convert.verify import relative_error, verify
-from conftest import calibrate_batch_norm
 
 
 @pytest.fixture(scope="module")
 def pose():
     """(Keras Lite-HRNet-18 at 64x64, its float32 .tflite bytes)."""
     model = hrkeras.create_model("litehrnet_18", input_shape=(64, 64, 3))
-    calibrate_batch_norm(model, (64, 64, 3))
+    calibrate_batch_norm(model)
     return model, to_tflite(model)
 
 

@@ -68,6 +68,7 @@ def check_args(args):
 def run(args):
     import os
 
+    from hrkeras.convert.untrained import NOTE, calibrate_batch_norm
     from hrkeras.convert.workflow import UNVERIFIED, export_pose_model
     from hrkeras.errors import HrkerasError
     from hrkeras.training.configs import get_config
@@ -78,11 +79,16 @@ def run(args):
     mode = mode_of(args)
     input_size = args.input_size or (config.input_size if config else None)
     model = load_pose_model(args.model, args.weights, input_size)
+    untrained = not str(args.model).endswith(".keras") and args.weights is None
+    if untrained:  # checking that an architecture deploys: make its activations trained-like first
+        calibrate_batch_norm(model)
     workdir = args.workdir or (os.path.join("runs", f"{config.name}_qat") if config else None)
     report = export_pose_model(model, args.out, mode, config, args.data, workdir, args.epochs or DEFAULT_EPOCHS,
                                args.calibration_samples or DEFAULT_CALIBRATION, check_gpu=not args.no_gpu,
                                accuracy=config is not None and not args.no_accuracy, resume=args.resume,
                                keep_unverified=args.keep_unverified)
+    if untrained:
+        report.notes.append(NOTE)
     print(report)
     if not report.ok:
         kept = f"it was kept as {report.path}" if report.path else \

@@ -1,6 +1,6 @@
 """Verify a .tflite model: mobile-GPU static check, GPU-only run vs the CPU interpreter, Keras parity."""
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +37,7 @@ class VerifyReport:
     xnnpack_partitions: int = None
     xnnpack_fallback: Counter = None  # op types the CPU interpreter runs outside XNNPACK
     accuracy: dict = None  # {"keras float": {"AP", "PCK@0.2"}, "tflite int8": {...}} on validation data
+    notes: list = field(default_factory=list)  # how the checks were made, where it matters to the verdict
 
     @property
     def quantized(self):
@@ -80,6 +81,7 @@ class VerifyReport:
             ("GPU vs CPU", self._gpu_line()),
             ("Keras parity", self._keras_line()),
             *self._accuracy_rows(),
+            *(("note", note) for note in self.notes),
             ("result", "PASS" if self.ok else "FAIL"),
         ]
         lines = [f"hrkeras verify: {self.path or 'the converted model, not written'} ({self.file_size / 1e6:.2f} MB)"]
