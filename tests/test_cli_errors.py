@@ -110,3 +110,10 @@ def test_unexpected_errors_are_reported_as_internal(monkeypatch, capsys):
     monkeypatch.setattr(train, "config_from_args", broken)
     line = error_line(capsys, ["train", "--config", RECIPE])
     assert "internal error ZeroDivisionError: division by zero; run it again with --debug" in line
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "convert", "verify", "import-weights"])
+def test_every_command_help_ends_with_examples(command, capsys):
+    assert main([command, "--help"]) == 0
+    help_text = capsys.readouterr().out
+    assert f"\nexamples:\n  hrkeras {command} " in help_text and "--debug" in help_text

@@ -13,7 +13,7 @@ def test_convert_float32_then_verify(tmp_path, tiny_model_file, capsys):
     from hrkeras.convert import metadata
 
     out = tmp_path / "tiny.tflite"
-    assert main(["convert", "--model", str(tiny_model_file), "--tflite", "--out", str(out)]) == 0
+    assert main(["convert", "--model", str(tiny_model_file), "--out", str(out)]) == 0
     report = capsys.readouterr().out
     assert "fully accelerated" in report and "result:" in report and report.rstrip().endswith("PASS")
     info = metadata.read(out)

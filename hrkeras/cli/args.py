@@ -15,6 +15,11 @@ class Parser(argparse.ArgumentParser):
         self.exit(1, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
 
 
+def add_command(sub, examples, name, **kwargs):
+    """A subcommand's parser whose --help ends with `examples` (kept as written)."""
+    return sub.add_parser(name, epilog=examples, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+
 def _number(kind, text, minimum, inclusive):
     try:
         value = kind(text)

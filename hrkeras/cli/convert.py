@@ -1,23 +1,31 @@
 """`hrkeras convert`: a pose model -> TFLite (float32 / float16 / dynamic / int8 / QAT int8), verified.
 
     hrkeras convert --model runs/litehrnet_18_synthetic_128x96/model.keras \\
-        --config litehrnet_18_synthetic_128x96 --qat --epochs 1 --tflite --out litehrnet_18_int8.tflite
+        --config litehrnet_18_synthetic_128x96 --qat --epochs 1 --out litehrnet_18_int8.tflite
 
 The .tflite is written only once it passes verification (with --keep-unverified, a failing one as
 OUT.unverified).
 """
-from hrkeras.cli.args import image_side, positive_int, refuse
+from hrkeras.cli.args import add_command, image_side, positive_int, refuse
 from hrkeras.training.configs import list_configs
 
 DEFAULT_EPOCHS, DEFAULT_CALIBRATION = 2, 200
 
+EXAMPLES = """examples:
+  hrkeras convert --model runs/litehrnet_18_synthetic_128x96/model.keras \\
+      --config litehrnet_18_synthetic_128x96 --qat --out litehrnet_18_int8.tflite
+  hrkeras convert --model litehrnet_30 --weights litehrnet_30_coco_256x192.pth --out lite30.tflite
+  hrkeras convert --model hrnet_w32 --fp16 --out w32_fp16.tflite      # untrained: does it deploy?"""
+
 
 def add_parser(sub):
-    p = sub.add_parser("convert", help="convert a pose model to TFLite (with --qat: quantization-aware int8)")
+    p = add_command(sub, EXAMPLES, "convert",
+                    help="convert a pose model to TFLite (with --qat: quantization-aware int8)")
     p.add_argument("--model", required=True, metavar="NAME|FILE", help="registry name (e.g. litehrnet_18) or .keras")
     p.add_argument("--weights", metavar="FILE", help=".keras / .weights.h5 / official .pth for a registry name")
     p.add_argument("--config", metavar="NAME",
-                   help=f"training recipe: data for QAT, calibration and the accuracy report ({', '.join(list_configs())})")
+                   help="training recipe: data for QAT, calibration and the accuracy report "
+                        f"({', '.join(list_configs())})")
     p.add_argument("--data", metavar="DIR", help="dataset root (COCO layout; synthetic: where it is generated)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--qat", action="store_true", help="quantization-aware fine-tuning, then an all-int8 model")
@@ -32,7 +40,6 @@ def add_parser(sub):
                    help=f"int8 calibration crops (default {DEFAULT_CALIBRATION})")
     p.add_argument("--input-size", type=image_side, nargs=2, metavar=("W", "H"),
                    help="input size of a registry model (default: the config's, else 192 256)")
-    p.add_argument("--tflite", action="store_true", help="write a TFLite flatbuffer (the only format; optional)")
     p.add_argument("--out", required=True, metavar="FILE", help="the .tflite file to write")
     p.add_argument("--keep-unverified", action="store_true",
                    help="if verification fails, keep the model as OUT.unverified (default: write nothing)")

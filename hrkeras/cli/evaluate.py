@@ -1,11 +1,17 @@
 """`hrkeras evaluate --config NAME`: COCO keypoint AP (pycocotools) and PCK of a trained model."""
 import os
 
+from hrkeras.cli.args import add_command
 from hrkeras.training.configs import list_configs
+
+EXAMPLES = """examples:
+  hrkeras evaluate --config litehrnet_18_synthetic_128x96               # runs/<config>/model.keras
+  hrkeras evaluate --config hrnet_w32_coco_256x192 --data /data/coco --weights pose_hrnet_w32_256x192.pth"""
 
 
 def add_parser(sub):
-    p = sub.add_parser("evaluate", help="COCO OKS AP / AR and PCK on a recipe's validation split")
+    p = add_command(sub, EXAMPLES, "evaluate",
+                    help="COCO OKS AP / AR and PCK on a recipe's validation split")
     p.add_argument("--config", required=True, metavar="NAME", help=f"recipe: {', '.join(list_configs())}")
     p.add_argument("--weights", metavar="FILE",
                    help=".keras / .weights.h5 / official .pth (default: runs/CONFIG/model.keras)")

@@ -1,17 +1,19 @@
 """`hrkeras import-weights SRC OUT.keras`: a PyTorch-layout checkpoint -> a Keras model file."""
 from hrkeras.checkpoints import describe_checkpoint, load_checkpoint
-from hrkeras.cli.args import image_side
+from hrkeras.cli.args import add_command, image_side
 from hrkeras.complexity import count_params
 from hrkeras.errors import UsageError
 from hrkeras.models.registry import create_model
 from hrkeras.utils.keras_io import save_model
 
+EXAMPLES = """examples:
+  hrkeras import-weights pose_hrnet_w32_256x192.pth hrnet_w32_pose.keras
+  hrkeras import-weights model.safetensors hrnet_w32_cls.keras --model hrnet_w32 --task classification"""
+
 
 def add_parser(sub):
-    p = sub.add_parser(
-        "import-weights",
-        help="convert an official / timm / mmpose checkpoint (.pth, .safetensors, .npz) to a .keras model",
-    )
+    p = add_command(sub, EXAMPLES, "import-weights",
+                    help="convert an official / timm / mmpose checkpoint (.pth, .safetensors, .npz) to a .keras model")
     p.add_argument("src", help="checkpoint file")
     p.add_argument("out", help="output .keras file (written atomically)")
     p.add_argument("--model", help="registry name (default: recognized from the checkpoint)")

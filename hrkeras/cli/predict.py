@@ -8,16 +8,21 @@ import os
 
 import numpy as np
 
-from hrkeras.cli.args import image_side, refuse, score
+from hrkeras.cli.args import add_command, image_side, refuse, score
 from hrkeras.errors import InvalidFileError, UsageError
 from hrkeras.utils.atomic import atomic_path
 
+EXAMPLES = """examples:
+  hrkeras predict photo.jpg --model runs/litehrnet_18_synthetic_128x96/model.keras --out predictions/
+  hrkeras predict a.jpg b.jpg --model litehrnet_18_int8.tflite --boxes boxes.json --out predictions/"""
+
 
 def add_parser(sub):
-    p = sub.add_parser("predict", help="top-down keypoints for images: skeleton drawings and JSON")
+    p = add_command(sub, EXAMPLES, "predict",
+                    help="top-down keypoints for images: skeleton drawings and JSON")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--model", required=True,
-                   help="a .keras or .tflite file written by hrkeras, or a registry name (litehrnet_18, hrnet_w32, ...)")
+                   help="a .keras or .tflite file written by hrkeras, or a registry name (litehrnet_18, ...)")
     p.add_argument("--weights", help=".weights.h5 / official .pth checkpoint for a registry name")
     p.add_argument("--input-size", type=image_side, nargs=2, metavar=("W", "H"), default=None,
                    help="model input for registry names (default 192 256)")

@@ -1,13 +1,19 @@
 """`hrkeras train --config NAME`: train a recipe (synthetic by default offline; COCO with --data)."""
 import os
 
-from hrkeras.cli.args import positive_float, positive_int, refuse
+from hrkeras.cli.args import add_command, positive_float, positive_int, refuse
 from hrkeras.training.configs import get_config, list_configs
 from hrkeras.training.distribute import STRATEGIES
 
+EXAMPLES = """examples:
+  hrkeras train --config litehrnet_18_synthetic_128x96                  # offline, the embedded synthetic data
+  hrkeras train --config litehrnet_18_coco_256x192 --data /data/coco    # COCO layout
+  hrkeras train --config litehrnet_18_coco_256x192 --data /data/coco --resume   # after a crash or kill"""
+
 
 def add_parser(sub):
-    p = sub.add_parser("train", help="train a pose recipe (hrkeras train --config litehrnet_18_synthetic_128x96)")
+    p = add_command(sub, EXAMPLES, "train",
+                    help="train a pose recipe (hrkeras train --config litehrnet_18_synthetic_128x96)")
     p.add_argument("--config", required=True, metavar="NAME", help=f"recipe: {', '.join(list_configs())}")
     p.add_argument("--data", metavar="DIR", help="dataset root (COCO layout); synthetic: where it is generated")
     p.add_argument("--workdir", metavar="DIR", help="checkpoints, logs, model.keras (default runs/CONFIG)")

@@ -1,10 +1,16 @@
 """`hrkeras verify MODEL.tflite`: mobile-GPU check, LiteRT GPU and CPU runs, and optional parity/accuracy."""
-from hrkeras.cli.args import refuse
+from hrkeras.cli.args import add_command, refuse
 from hrkeras.training.configs import list_configs
+
+EXAMPLES = """examples:
+  hrkeras verify litehrnet_18_int8.tflite
+  hrkeras verify lite30.tflite --keras litehrnet_30 --weights litehrnet_30_coco_256x192.pth
+  hrkeras verify litehrnet_18_int8.tflite --config litehrnet_18_synthetic_128x96   # + OKS AP"""
 
 
 def add_parser(sub):
-    p = sub.add_parser("verify", help="check a .tflite model: mobile-GPU ops, LiteRT GPU + CPU runs, parity")
+    p = add_command(sub, EXAMPLES, "verify",
+                    help="check a .tflite model: mobile-GPU ops, LiteRT GPU + CPU runs, parity")
     p.add_argument("tflite", metavar="MODEL.tflite")
     p.add_argument("--keras", metavar="NAME|FILE", help="Keras model to compare outputs with (.keras or registry name)")
     p.add_argument("--weights", metavar="FILE", help="weights for a registry name given to --keras")
