@@ -22,8 +22,8 @@ setup(
         # Pick one TensorFlow: the CPU build, or the full build that GPU machines use.
         "cpu": ["tensorflow-cpu==2.21.0"],
         "gpu": ["tensorflow[and-cuda]==2.21.0"],
-        # tests also run a model on the PyTorch backend of Keras (CPU build of torch) and fuzz the file readers (atheris).
-        "test": ["pytest==9.2.0", "pytest-xdist==3.8.0", "torch==2.13.0", "atheris==3.0.0"],
+        # tests also run the models on Keras' PyTorch and JAX backends (CPU builds) and fuzz the file readers.
+        "test": ["pytest==9.2.0", "pytest-xdist==3.8.0", "torch==2.13.0", "jax[cpu]==0.10.2", "atheris==3.0.0"],
     },
     entry_points={"console_scripts": ["hrkeras=hrkeras.cli.main:main"]},
 )

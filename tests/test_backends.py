@@ -1,16 +1,17 @@
-"""The models are backend-agnostic: the same weights give the same outputs on PyTorch's backend."""
+"""The models are backend-agnostic: the same weights give the same outputs on the PyTorch and JAX backends."""
 import os
 import subprocess
 import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 import hrkeras
 
 SCRIPT = textwrap.dedent("""
-    import sys, numpy as np, keras, hrkeras
-    assert keras.backend.backend() == "torch"
+    import os, sys, numpy as np, keras, hrkeras
+    assert keras.backend.backend() == os.environ["KERAS_BACKEND"]
     model = hrkeras.create_model(sys.argv[1], task=sys.argv[2], input_shape=(64, 64, 3))
     model.load_weights(sys.argv[3])
     x = np.load(sys.argv[4])
@@ -18,7 +19,8 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_torch_backend_matches_tensorflow(tmp_path):
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_backend_matches_tensorflow(tmp_path, backend):
     rng = np.random.default_rng(0)
     for name, task in [("litehrnet_18", "pose"), ("hrnet_w18_small", "segmentation")]:
         model = hrkeras.create_model(name, task=task, input_shape=(64, 64, 3))
@@ -28,7 +30,7 @@ def test_torch_backend_matches_tensorflow(tmp_path):
         weights, x, out = tmp_path / f"{name}.weights.h5", tmp_path / "x.npy", tmp_path / f"{name}.npy"
         model.save_weights(weights)
         np.save(x, rng.standard_normal((2, 64, 64, 3)).astype("float32"))
-        env = {**os.environ, "KERAS_BACKEND": "torch"}
+        env = {**os.environ, "KERAS_BACKEND": backend}
         subprocess.run([sys.executable, "-c", SCRIPT, name, task, str(weights), str(x), str(out)],
                        env=env, check=True, timeout=600)
         expected = np.asarray(model(np.load(x), training=False))
