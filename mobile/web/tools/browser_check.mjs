@@ -1,0 +1,60 @@
+// Drives the served demo page in headless Chromium (playwright-core + the system's chromium) and prints
+// one JSON line per check. Used by tests/test_web_demo.py; also handy by hand:
+//   node tools/browser_check.mjs --url URL [--accelerator wasm|webgpu] [--runs 20] [--screenshot out.png]
+//        [--bad-model file.tflite ...]
+import {chromium} from 'playwright-core';
+
+const args = {accelerator: 'wasm', runs: 1, badModel: []};
+for (let i = 2; i < process.argv.length; i++) {
+  const key = process.argv[i].replace(/^--/, '').replace(/-(.)/g, (_, c) => c.toUpperCase());
+  const value = process.argv[++i];
+  if (key === 'badModel') args.badModel.push(value); else args[key] = value;
+}
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const COMMON = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+const WEBGPU = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--disable-vulkan-surface', '--enable-unsafe-swiftshader'];
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM, headless: true,
+  args: [...COMMON, ...(args.accelerator === 'webgpu' ? WEBGPU : ['--disable-gpu'])],
+});
+const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
+try {
+  const page = await browser.newPage({viewport: {width: 900, height: 760}});
+  const logs = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  const url = new URL(args.url);
+  url.searchParams.set('accelerator', args.accelerator);
+  await page.goto(url.href);
+  const ok = await page.evaluate(() => window.hrkerasDemo.ready);
+  const info = await page.evaluate(() => {
+    const s = window.hrkerasDemo.state;
+    return {
+      crossOriginIsolated: globalThis.crossOriginIsolated, webgpu: !!navigator.gpu,
+      accelerator: s.model?.accelerator ?? null, fullyAccelerated: s.model?.fullyAccelerated ?? null,
+      wasmVariant: s.model?.wasmVariant ?? null, error: s.error, message: document.getElementById('message').textContent,
+      image: s.image ? [s.image.width, s.image.height] : null,
+    };
+  });
+  let runs = [];
+  if (ok && !info.error) {
+    runs = await page.evaluate((n) => window.hrkerasDemo.runStill(n), Number(args.runs));
+  }
+  if (args.screenshot) await page.screenshot({path: args.screenshot, fullPage: true});
+  out({check: 'run', ok, ...info, runs, logs: logs.slice(-20)});
+  for (const file of args.badModel) {
+    await page.setInputFiles('#model-file', file);
+    await page.waitForFunction(() => window.hrkerasDemo.state.error, null, {timeout: 30000}).catch(() => {});
+    const message = await page.evaluate(() => ({
+      error: window.hrkerasDemo.state.error, text: document.getElementById('message').textContent,
+      isError: document.getElementById('message').classList.contains('error'),
+    }));
+    out({check: 'bad-model', file, ...message});
+    if (args.screenshot) await page.screenshot({path: args.screenshot.replace(/\.png$/, `_${file.split('/').pop()}.png`)});
+  }
+} finally {
+  await browser.close();
+}
