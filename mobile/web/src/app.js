@@ -1,7 +1,7 @@
 // The demo page: model and image choice, the top-down tracking loop on the camera, drawing, stats.
 import {boxOfKeypoints, OneEuroFilter} from './geometry.js';
 import {ModelFileError} from './metadata.js';
-import {PoseModel, webGpuAvailable} from './pose.js';
+import {PoseModel, wasmHeapBytes, webGpuAvailable} from './pose.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -13,7 +13,7 @@ const state = {
   model: null, modelBytes: null, modelName: null,
   source: 'photo', image: null, // image: {rgba, width, height, bitmap}
   userBox: null, result: null, camera: null, loop: 0, busy: false,
-  lastTimes: [], error: null,
+  lastTimes: [], error: null, frames: 0,
 };
 
 function show(text, isError = false) {
@@ -79,7 +79,8 @@ async function loadModel(bytes, name) {
     const text = err instanceof ModelFileError ? err.message : `could not load ${name}: ${err.message || err}`;
     show(`${name}: ${text}`, true);
     $('stat-model').textContent = name;
-    $('stat-accelerator').textContent = $('stat-full').textContent = '–';
+    for (const id of ['stat-accelerator', 'stat-full', 'stat-time', 'stat-fps']) $(id).textContent = '–';
+    state.result = null;
     draw();
     return false;
   }
@@ -169,7 +170,7 @@ async function cameraFrame() {
   const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
   state.image = {rgba, width: canvas.width, height: canvas.height, bitmap: video};
   const result = await state.model.predict(rgba, canvas.width, canvas.height, state.camera.box);
-  const box = boxOfKeypoints(result.keypoints, result.scores, threshold(), 5);
+  const box = boxOfKeypoints(result.keypoints, result.scores, threshold(), 5, 0.15, 0.1 * Math.min(canvas.width, canvas.height));
   if (box) {
     const [x0, y0, x1, y1] = filter.filter([box[0], box[1], box[0] + box[2], box[1] + box[3]], performance.now() / 1000);
     state.camera.box = [x0, y0, x1 - x0, y1 - y0];
@@ -178,6 +179,7 @@ async function cameraFrame() {
     state.camera.box = null; // lost: back to the whole frame
   }
   state.result = result;
+  state.frames++;
   timeStats(result);
   draw();
 }
@@ -210,7 +212,8 @@ function draw(dragBox = null) {
   if (state.error && !state.camera) {
     ctx.fillStyle = 'rgba(0,0,0,0.7)'; ctx.fillRect(0, 0, canvas.width, 4 * lw + 40);
     ctx.fillStyle = '#ff8a80'; ctx.font = `${Math.max(14, 3 * lw)}px sans-serif`;
-    ctx.fillText(state.error.slice(0, 90), 2 * lw, 2 * lw + 20, canvas.width - 4 * lw);
+    ctx.fillText(state.model ? 'Error: see the message above' : 'No model running: see the message above',
+      2 * lw, 2 * lw + 20, canvas.width - 4 * lw);
   }
   const box = dragBox || state.userBox;
   if (box) {
@@ -302,8 +305,13 @@ window.hrkerasDemo = {
     for (let i = 0; i < n; i++) {
       const r = await state.model.predict(state.image.rgba, state.image.width, state.image.height, box);
       out.push({keypoints: r.keypoints, scores: r.scores, box: r.box, runMs: r.runMs});
+      state.result = r;
+      timeStats(r);
     }
+    draw();
     return out;
   },
-  loadModelUrl, reloadModel, usePhoto,
+  /** Bytes of LiteRT.js' wasm memory (grows if tensors leak; never shrinks). */
+  wasmHeapBytes,
+  loadModelUrl, reloadModel, usePhoto, useCamera,
 };

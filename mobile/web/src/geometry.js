@@ -53,14 +53,16 @@ export function cropToImage(points, center, scale, [inW, inH]) {
     y / inH * scale[1] + center[1] - scale[1] * 0.5]);
 }
 
-/** A box [x, y, w, h] around the keypoints scoring >= threshold (null if fewer than `minPoints`). */
-export function boxOfKeypoints(keypoints, scores, threshold, minPoints = 3) {
+/** A box [x, y, w, h] around the keypoints scoring >= threshold, grown by `margin` of its size on each
+ * side (keypoints lie inside a person's outline); null if fewer than `minPoints` or smaller than `minSize` px. */
+export function boxOfKeypoints(keypoints, scores, threshold, minPoints = 3, margin = 0, minSize = 0) {
   const pts = keypoints.filter((_, i) => scores[i] >= threshold);
   if (pts.length < minPoints) return null;
   const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
   const x0 = Math.min(...xs), y0 = Math.min(...ys), x1 = Math.max(...xs), y1 = Math.max(...ys);
-  if (!(x1 > x0) || !(y1 > y0)) return null;
-  return [x0, y0, x1 - x0, y1 - y0];
+  if (!(x1 > x0) || !(y1 > y0) || Math.max(x1 - x0, y1 - y0) < minSize) return null;
+  const mx = margin * (x1 - x0), my = margin * (y1 - y0);
+  return [x0 - mx, y0 - my, x1 - x0 + 2 * mx, y1 - y0 + 2 * my];
 }
 
 /** One-Euro filter (Casiez et al. 2012) of a vector signal: smooth when still, responsive when moving. */

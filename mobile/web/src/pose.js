@@ -1,6 +1,6 @@
 // A pose .tflite on LiteRT.js: reads its hrkeras metadata, compiles it on WebGPU or WASM, and turns an
 // image (+ an optional person box) into keypoints in image pixels. Every tensor it creates is deleted.
-import {loadAndCompile, loadLiteRt, supportsFeature, Tensor, unloadLiteRt} from '@litertjs/core';
+import {getGlobalLiteRt, loadAndCompile, loadLiteRt, supportsFeature, Tensor, unloadLiteRt} from '@litertjs/core';
 
 import {decodeWithInfo} from './codec.js';
 import {bboxToCenterScale, cropAndNormalize, cropToImage} from './geometry.js';
@@ -36,6 +36,11 @@ export function webGpuAvailable() {
       ? navigator.gpu.requestAdapter().then((a) => !!a, () => false) : Promise.resolve(false);
   }
   return adapterCheck;
+}
+
+/** Size of LiteRT.js' wasm memory in bytes (0 before it is loaded). */
+export function wasmHeapBytes() {
+  try { return getGlobalLiteRt().liteRtWasm.HEAPU8.length; } catch { return 0; }
 }
 
 export class PoseModel {

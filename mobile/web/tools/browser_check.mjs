@@ -1,7 +1,7 @@
 // Drives the served demo page in headless Chromium (playwright-core + the system's chromium) and prints
 // one JSON line per check. Used by tests/test_web_demo.py; also handy by hand:
 //   node tools/browser_check.mjs --url URL [--accelerator wasm|webgpu] [--runs 20] [--screenshot out.png]
-//        [--bad-model file.tflite ...]
+//        [--leak-runs 100] [--camera 1] [--bad-model file.tflite ...]
 import {chromium} from 'playwright-core';
 
 const args = {accelerator: 'wasm', runs: 1, badModel: []};
@@ -18,7 +18,8 @@ const WEBGPU = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vul
 
 const browser = await chromium.launch({
   executablePath: CHROMIUM, headless: true,
-  args: [...COMMON, ...(args.accelerator === 'webgpu' ? WEBGPU : ['--disable-gpu'])],
+  args: [...COMMON, ...(args.accelerator === 'webgpu' ? WEBGPU : ['--disable-gpu']),
+    ...(args.camera ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : [])],
 });
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
 try {
@@ -42,10 +43,26 @@ try {
   let runs = [];
   if (ok && !info.error) {
     runs = await page.evaluate((n) => window.hrkerasDemo.runStill(n), Number(args.runs));
+    // Memory: after the runs above, many more must not grow LiteRT.js' wasm heap (tensors are freed).
+    info.heapBefore = await page.evaluate(() => window.hrkerasDemo.wasmHeapBytes());
+    await page.evaluate((n) => window.hrkerasDemo.runStill(n), Number(args.leakRuns || 0));
+    info.heapAfter = await page.evaluate(() => window.hrkerasDemo.wasmHeapBytes());
   }
   if (args.screenshot) await page.screenshot({path: args.screenshot, fullPage: true});
   out({check: 'run', ok, ...info, runs, logs: logs.slice(-20)});
+  if (args.camera) {
+    await page.click('#use-camera');
+    await page.waitForFunction(() => window.hrkerasDemo.state.frames >= 10, null, {timeout: 60000}).catch(() => {});
+    out({check: 'camera', ...(await page.evaluate(() => {
+      const s = window.hrkerasDemo.state;
+      return {frames: s.frames, error: s.error, fps: document.getElementById('stat-fps').textContent,
+        mirrored: document.getElementById('view').classList.contains('mirrored'),
+        playsinline: document.getElementById('video').hasAttribute('playsinline'), box: s.camera?.box ?? null};
+    }))});
+    await page.click('#use-photo');
+  }
   for (const file of args.badModel) {
+    await page.evaluate(() => { window.hrkerasDemo.state.error = null; });
     await page.setInputFiles('#model-file', file);
     await page.waitForFunction(() => window.hrkerasDemo.state.error, null, {timeout: 30000}).catch(() => {});
     const message = await page.evaluate(() => ({
