@@ -3,6 +3,7 @@
 The page, the model and LiteRT.js' wasm files are served from one origin with the cross-origin-isolation
 headers (COOP same-origin, COEP require-corp) that LiteRT.js' threaded WASM build needs.
 """
+import argparse
 import http.server
 import mimetypes
 import os
@@ -33,6 +34,8 @@ def add_parser(sub):
     web.add_argument("--port", type=non_negative_int, default=8765, help="port (default 8765; 0 picks a free one)")
     web.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (default 127.0.0.1; your LAN address to open it from a phone)")
+    web.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show the Python traceback of an error (or set HRKERAS_DEBUG=1)")
     web.set_defaults(func=run)
 
 

@@ -1,7 +1,7 @@
 // Drives the served demo page in headless Chromium (playwright-core + the system's chromium) and prints
 // one JSON line per check. Used by tests/test_web_demo.py; also handy by hand:
 //   node tools/browser_check.mjs --url URL [--accelerator wasm|webgpu] [--runs 20] [--screenshot out.png]
-//        [--leak-runs 100] [--camera 1] [--bad-model file.tflite ...]
+//        [--leak-runs 100] [--box x,y,w,h] [--camera 1] [--bad-model file.tflite ...]
 import {chromium} from 'playwright-core';
 
 const args = {accelerator: 'wasm', runs: 1, badModel: []};
@@ -43,12 +43,33 @@ try {
   let runs = [];
   if (ok && !info.error) {
     runs = await page.evaluate((n) => window.hrkerasDemo.runStill(n), Number(args.runs));
+    if (args.screenshot) await page.screenshot({path: args.screenshot, fullPage: true});
     // Memory: after the runs above, many more must not grow LiteRT.js' wasm heap (tensors are freed).
     info.heapBefore = await page.evaluate(() => window.hrkerasDemo.wasmHeapBytes());
     await page.evaluate((n) => window.hrkerasDemo.runStill(n), Number(args.leakRuns || 0));
     info.heapAfter = await page.evaluate(() => window.hrkerasDemo.wasmHeapBytes());
+    if (args.box) {  // the user drags a box on the still (image px x,y,w,h -> mouse drag on the scaled canvas)
+      const [x, y, w, h] = args.box.split(',').map(Number);
+      const rect = await page.evaluate(() => {
+        const c = document.getElementById('view'), r = c.getBoundingClientRect();
+        return {left: r.left, top: r.top, sx: r.width / c.width, sy: r.height / c.height};
+      });
+      await page.mouse.move(rect.left + x * rect.sx, rect.top + y * rect.sy);
+      await page.mouse.down();
+      await page.mouse.move(rect.left + (x + w) * rect.sx, rect.top + (y + h) * rect.sy, {steps: 5});
+      await page.mouse.up();
+      await page.waitForFunction(() => {
+        const s = window.hrkerasDemo.state;
+        return s.userBox && s.result && s.result.box === s.userBox;
+      }, null, {timeout: 30000});
+      info.boxRun = await page.evaluate(() => {
+        const r = window.hrkerasDemo.state.result;
+        return {box: r.box, keypoints: r.keypoints, scores: r.scores};
+      });
+      if (args.screenshot) await page.screenshot({path: args.screenshot.replace(/\.png$/, '_box.png'), fullPage: true});
+    }
   }
-  if (args.screenshot) await page.screenshot({path: args.screenshot, fullPage: true});
+  else if (args.screenshot) await page.screenshot({path: args.screenshot, fullPage: true});
   out({check: 'run', ok, ...info, runs, logs: logs.slice(-20)});
   if (args.camera) {
     await page.click('#use-camera');
