@@ -177,6 +177,8 @@ def test_browser_demo_matches_python_litert_on_wasm_and_webgpu(tmp_path_factory)
     os.makedirs(shots, exist_ok=True)
     models = make(str(out), epochs=3)
     image = np.asarray(Image.open(os.path.join(WEB, "assets", "astronaut.png")).convert("RGB"))
+    upload = np.ascontiguousarray(image[20:300, 250:40:-1])  # a mirrored, cropped copy (210x280)
+    Image.fromarray(upload).save(out / "upload.png")
     report = {}
     for mode, path in models.items():
         runners = {acc: TFLiteRunner(path, acc) for acc in ("cpu", "gpu")}
@@ -189,9 +191,10 @@ def test_browser_demo_matches_python_litert_on_wasm_and_webgpu(tmp_path_factory)
                 if mode == "float32" and accelerator == "webgpu":
                     golden = os.path.join(GOLDEN, "metadata")
                     extra = {"screenshot": os.path.join(shots, "astronaut_webgpu.png"), "camera": 1,
+                             "upload": out / "upload.png", "switch_to": "wasm",
                              "bad_model": [os.path.join(golden, n) for n in
                                            ("no_metadata.tflite", "truncated.tflite", "classification.tflite")]}
-                lines = _browser(url + "&threshold=0.1", accelerator, runs=20, leak_runs=100,
+                lines = _browser(url + "&threshold=0", accelerator, runs=20, leak_runs=100,
                                  box=",".join(map(str, BOX)), **extra)
                 run = lines[0]
                 assert run["ok"] and run["error"] is None, run
@@ -219,14 +222,22 @@ def test_browser_demo_matches_python_litert_on_wasm_and_webgpu(tmp_path_factory)
                     "runs on": run["accelerator"], "fully accelerated": run["fullyAccelerated"],
                     "max px diff vs Python cpu/gpu": diffs, "same with box": box_diffs, "median run ms": float(np.median([r["runMs"] for r in run["runs"][1:]]))}
                 for line in lines[1:]:
-                    if line["check"] == "camera":
+                    if line["check"] in ("upload", "switch"):  # the uploaded image, on WebGPU then on WASM
+                        assert line["error"] is None and line["image"] == [210, 280] and line["box"] == [0, 0, 210, 280]
+                        want = "webgpu" if line["check"] == "upload" else "wasm"
+                        assert line["accelerator"] == want
+                        python = pose_app.keypoints(path, upload, runner=runners["gpu" if want == "webgpu" else "cpu"])
+                        diff = float(np.abs(np.array(line["keypoints"]) - python[0]).max())
+                        assert diff <= 0.5, f"{line['check']}: {diff:.3f} px"
+                        report[f"{mode} uploaded image, {want}"] = {"max px diff": diff}
+                    elif line["check"] == "camera":
                         assert line["frames"] >= 10 and line["error"] is None and line["mirrored"] and line["playsinline"]
                     elif line["check"] == "bad-model":
                         assert line["isError"] and os.path.basename(line["file"]) in line["text"]
                         want = {"no_metadata.tflite": "no hrkeras metadata", "truncated.tflite": "truncated or damaged",
                                 "classification.tflite": 'not "pose"'}[os.path.basename(line["file"])]
                         assert want in line["text"], line
-                assert len(lines) == 1 + len(extra.get("bad_model", [])) + ("camera" in extra)
+                assert len(lines) == 1 + len(extra.get("bad_model", [])) + ("camera" in extra) + 2 * ("upload" in extra)
         finally:
             server.shutdown()
             server.server_close()

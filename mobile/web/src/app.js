@@ -1,5 +1,5 @@
 // The demo page: model and image choice, the top-down tracking loop on the camera, drawing, stats.
-import {boxOfKeypoints, OneEuroFilter} from './geometry.js';
+import {boxOfKeypoints, clipBox, OneEuroFilter} from './geometry.js';
 import {ModelFileError} from './metadata.js';
 import {PoseModel, wasmHeapBytes, webGpuAvailable} from './pose.js';
 
@@ -170,7 +170,8 @@ async function cameraFrame() {
   const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
   state.image = {rgba, width: canvas.width, height: canvas.height, bitmap: video};
   const result = await state.model.predict(rgba, canvas.width, canvas.height, state.camera.box);
-  const box = boxOfKeypoints(result.keypoints, result.scores, threshold(), 5, 0.15, 0.1 * Math.min(canvas.width, canvas.height));
+  let box = boxOfKeypoints(result.keypoints, result.scores, threshold(), 5, 0.15, 0.1 * Math.min(canvas.width, canvas.height));
+  box = box && clipBox(box, canvas.width, canvas.height);
   if (box) {
     const [x0, y0, x1, y1] = filter.filter([box[0], box[1], box[0] + box[2], box[1] + box[3]], performance.now() / 1000);
     state.camera.box = [x0, y0, x1 - x0, y1 - y0];

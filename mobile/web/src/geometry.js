@@ -65,6 +65,12 @@ export function boxOfKeypoints(keypoints, scores, threshold, minPoints = 3, marg
   return [x0 - mx, y0 - my, x1 - x0 + 2 * mx, y1 - y0 + 2 * my];
 }
 
+/** The part of box [x, y, w, h] inside a width x height frame; null if nothing is left. */
+export function clipBox([x, y, w, h], width, height) {
+  const x0 = Math.max(0, x), y0 = Math.max(0, y), x1 = Math.min(width, x + w), y1 = Math.min(height, y + h);
+  return x1 > x0 && y1 > y0 ? [x0, y0, x1 - x0, y1 - y0] : null;
+}
+
 /** One-Euro filter (Casiez et al. 2012) of a vector signal: smooth when still, responsive when moving. */
 export class OneEuroFilter {
   constructor({minCutoff = 1.0, beta = 0.05, dCutoff = 1.0} = {}) {

@@ -5,7 +5,7 @@ import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
 
 import {decode} from '../src/codec.js';
-import {bboxToCenterScale, boxOfKeypoints, cropAndNormalize, cropToImage, OneEuroFilter} from '../src/geometry.js';
+import {bboxToCenterScale, boxOfKeypoints, clipBox, cropAndNormalize, cropToImage, OneEuroFilter} from '../src/geometry.js';
 
 const GOLDEN = new URL('../../golden/', import.meta.url);
 const load = (name) => JSON.parse(readFileSync(new URL(name, GOLDEN)));
@@ -51,6 +51,11 @@ test('box of keypoints keeps only confident points', () => {
   assert.equal(boxOfKeypoints([[0, 0], [10, 5]], [0.9, 0.8], 0.5), null);
   assert.deepEqual(boxOfKeypoints([[0, 0], [10, 5], [4, 20]], [1, 1, 1], 0.5, 3, 0.1), [-1, -2, 12, 24]);
   assert.equal(boxOfKeypoints([[0, 0], [10, 5], [4, 20]], [1, 1, 1], 0.5, 3, 0, 50), null);
+});
+
+test('clipBox keeps the part inside the frame', () => {
+  assert.deepEqual(clipBox([-10, 5, 30, 500], 100, 50), [0, 5, 20, 45]);
+  assert.equal(clipBox([200, 0, 10, 10], 100, 50), null);
 });
 
 test('One-Euro filter: first value passes, a still signal stays, jitter is damped', () => {

@@ -1,7 +1,8 @@
 // Drives the served demo page in headless Chromium (playwright-core + the system's chromium) and prints
 // one JSON line per check. Used by tests/test_web_demo.py; also handy by hand:
 //   node tools/browser_check.mjs --url URL [--accelerator wasm|webgpu] [--runs 20] [--screenshot out.png]
-//        [--leak-runs 100] [--box x,y,w,h] [--camera 1] [--bad-model file.tflite ...]
+//        [--leak-runs 100] [--box x,y,w,h] [--upload image.png]
+//        [--switch-to wasm|webgpu] [--camera 1] [--bad-model file.tflite ...]
 import {chromium} from 'playwright-core';
 
 const args = {accelerator: 'wasm', runs: 1, badModel: []};
@@ -71,6 +72,25 @@ try {
   }
   else if (args.screenshot) await page.screenshot({path: args.screenshot, fullPage: true});
   out({check: 'run', ok, ...info, runs, logs: logs.slice(-20)});
+  const result = () => page.evaluate(() => {
+    const s = window.hrkerasDemo.state;
+    return {accelerator: s.model?.accelerator, fullyAccelerated: s.model?.fullyAccelerated, error: s.error,
+      image: s.image ? [s.image.width, s.image.height] : null, box: s.result?.box, keypoints: s.result?.keypoints,
+      scores: s.result?.scores};
+  });
+  if (args.upload) {  // an image of the user's, through the page's file input
+    await page.evaluate(() => { window.hrkerasDemo.state.result = null; });
+    await page.setInputFiles('#image-file', args.upload);
+    await page.waitForFunction(() => window.hrkerasDemo.state.source === 'upload' && window.hrkerasDemo.state.result,
+      null, {timeout: 60000});
+    out({check: 'upload', ...(await result())});
+  }
+  if (args.switchTo) {  // the accelerator menu: recompiles the model and reruns the still
+    await page.evaluate(() => { window.hrkerasDemo.state.result = null; });
+    await page.selectOption('#accelerator', args.switchTo);
+    await page.waitForFunction(() => window.hrkerasDemo.state.result || window.hrkerasDemo.state.error, null, {timeout: 60000});
+    out({check: 'switch', ...(await result())});
+  }
   if (args.camera) {
     await page.click('#use-camera');
     await page.waitForFunction(() => window.hrkerasDemo.state.frames >= 10, null, {timeout: 60000}).catch(() => {});
