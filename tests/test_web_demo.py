@@ -82,6 +82,26 @@ def test_golden_vectors_are_what_the_python_code_writes(tmp_path):
             assert isinstance(err.value, metadata.NoMetadataError) == (want["error"] == "no-metadata")
 
 
+def test_pose_app_is_the_python_predictor_without_flip():
+    """The reference the page is compared with crops and decodes as `hrkeras predict` (TopDownPredictor)."""
+    from hrkeras.cli.predict import predict_image
+    from hrkeras.convert import metadata, pose_app
+    from hrkeras.convert.tflite_runner import TFLiteRunner
+    from hrkeras.training.data import coco_meta
+    from hrkeras.training.inference import TopDownPredictor
+
+    path = os.path.join(GOLDEN, "metadata", "pose.tflite")
+    runner = TFLiteRunner(path)
+    codec, method = pose_app.codec_of(metadata.read(path))
+    predictor = TopDownPredictor(runner.predict, codec, coco_meta.flip_indices(), flip_test=False, decode=method)
+    image = np.random.default_rng(0).integers(0, 256, (40, 30, 3), dtype=np.uint8)
+    for box in ([0, 0, 30, 40], [3.5, 6, 12, 20]):
+        keypoints, scores = pose_app.keypoints(path, image, box, runner=runner)
+        expected = np.array(predict_image(predictor, image, [box])[0]["keypoints"])
+        np.testing.assert_allclose(keypoints, expected[:, :2], atol=2e-3)  # predict_image rounds to 3 decimals
+        np.testing.assert_allclose(scores, expected[:, 2], atol=2e-3)
+
+
 def test_javascript_unit_tests():
     """`node --test` of mobile/web/test: metadata reader and decoder against the golden vectors."""
     if not shutil.which("node"):
