@@ -16,7 +16,8 @@ from hrkeras.errors import MissingFileError, UsageError
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "mobile", "web")
 # What the page needs from node_modules (the npm packages pinned in mobile/web/package.json).
 PACKAGES = ("@litertjs/core", "@litertjs/wasm-utils")
-REQUIRED_FILES = ("node_modules/@litertjs/core/dist/index.js", "node_modules/@litertjs/core/wasm/litert_wasm_internal.wasm",
+REQUIRED_FILES = ("node_modules/@litertjs/core/dist/index.js",
+                  "node_modules/@litertjs/core/wasm/litert_wasm_internal.wasm",
                   "node_modules/@litertjs/wasm-utils/dist/index.js")
 SERVED = ("index.html", "src/", "assets/", *(f"node_modules/{p}/" for p in PACKAGES))
 TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".css": "text/css",
@@ -86,7 +87,8 @@ def make_handler(model_path, web_dir=WEB_DIR):
         def do_GET(self, head=False):
             target = self._resolve()
             if target == "redirect":
-                return self._send(302, extra={"Location": f"/index.html?model={urllib.parse.quote(model_url)}"}, head=head)
+                page = f"/index.html?model={urllib.parse.quote(model_url)}"
+                return self._send(302, extra={"Location": page}, head=head)
             if target is None:
                 return self._send(404, b"not found\n", head=head)
             with open(target, "rb") as f:
