@@ -73,10 +73,11 @@ def _keras_setup(model, codec, decode):
     return _Setup((height, width), codec, decode, warp.MEAN, warp.STD, *_layout(k))
 
 
-def _tflite_setup(path, codec, decode):
+def _tflite_setup(model, codec, decode):
+    """From the "hrkeras" metadata of a .tflite (path or bytes)."""
     from hrkeras.convert import metadata
 
-    info = metadata.read(path)
+    info = metadata.read(model)
     (height, width), (heat_h, heat_w) = info["input"]["size"], info["output"]["heatmap_size"]
     stored = info["output"]["codec"]
     if codec is None:
@@ -114,7 +115,7 @@ class PoseInferencer:
     decode as in training, map back to image pixels.
 
     Args:
-        model: keras.Model, or the path of a .keras or .tflite file written by hrkeras.
+        model: keras.Model, the path of a .keras or .tflite file written by hrkeras, or a TFLiteRunner.
         flip_test: bool, average the heatmaps of the crop and of its mirror image.
         codec: MSRAHeatmap | None, overrides the codec the model carries (Keras: its config, stored by
             `hrkeras train`; .tflite: its metadata).
@@ -132,11 +133,12 @@ class PoseInferencer:
     def __init__(self, model, flip_test=True, codec=None, decode=None, accelerator="cpu"):
         from hrkeras.training.inference import TopDownPredictor
 
-        if isinstance(model, (str, os.PathLike)) and os.fspath(model).endswith(".tflite"):
-            from hrkeras.convert.tflite_runner import TFLiteRunner
+        from hrkeras.convert.tflite_runner import TFLiteRunner
 
-            self.setup = _tflite_setup(model, codec, decode)
-            forward = TFLiteRunner(model, accelerator).predict
+        tflite_path = isinstance(model, (str, os.PathLike)) and os.fspath(model).endswith(".tflite")
+        if tflite_path or isinstance(model, TFLiteRunner):
+            self.setup = _tflite_setup(model if tflite_path else model.model_bytes, codec, decode)
+            forward = (TFLiteRunner(model, accelerator) if tflite_path else model).predict
         else:
             if isinstance(model, (str, os.PathLike)):
                 from hrkeras.training.pose_model import load_keras_file

@@ -82,24 +82,13 @@ def test_golden_vectors_are_what_the_python_code_writes(tmp_path):
             assert isinstance(err.value, metadata.NoMetadataError) == (want["error"] == "no-metadata")
 
 
-def test_pose_app_is_the_python_predictor_without_flip():
-    """The reference the page is compared with crops and decodes as `hrkeras predict` (TopDownPredictor)."""
-    from hrkeras.cli.predict import predict_image
-    from hrkeras.convert import metadata, pose_app
-    from hrkeras.convert.tflite_runner import TFLiteRunner
-    from hrkeras.training.data import coco_meta
-    from hrkeras.training.inference import TopDownPredictor
+def _python(runner, image, box=None):
+    """What the page must match: hrkeras.PoseInferencer on the same LiteRT runner, without flip test (the demos
+    do not flip) -> keypoints [K, 2] image px, scores [K]."""
+    import hrkeras
 
-    path = os.path.join(GOLDEN, "metadata", "pose.tflite")
-    runner = TFLiteRunner(path)
-    codec, method = pose_app.codec_of(metadata.read(path))
-    predictor = TopDownPredictor(runner.predict, codec, coco_meta.flip_indices(), flip_test=False, decode=method)
-    image = np.random.default_rng(0).integers(0, 256, (40, 30, 3), dtype=np.uint8)
-    for box in ([0, 0, 30, 40], [3.5, 6, 12, 20]):
-        keypoints, scores = pose_app.keypoints(path, image, box, runner=runner)
-        expected = np.array(predict_image(predictor, image, [box])[0]["keypoints"])
-        np.testing.assert_allclose(keypoints, expected[:, :2], atol=2e-3)  # predict_image rounds to 3 decimals
-        np.testing.assert_allclose(scores, expected[:, 2], atol=2e-3)
+    person = hrkeras.PoseInferencer(runner, flip_test=False)(image, None if box is None else [box])[0]
+    return person.keypoints, person.scores
 
 
 def test_javascript_unit_tests():
@@ -188,7 +177,6 @@ def test_browser_demo_matches_python_litert_on_wasm_and_webgpu(tmp_path_factory)
     from PIL import Image
     from web_models import make
 
-    from hrkeras.convert import pose_app
     from hrkeras.convert.tflite_runner import TFLiteRunner
 
     _need_node_packages()
@@ -202,7 +190,7 @@ def test_browser_demo_matches_python_litert_on_wasm_and_webgpu(tmp_path_factory)
     report = {}
     for mode, path in models.items():
         runners = {acc: TFLiteRunner(path, acc) for acc in ("cpu", "gpu")}
-        reference = {acc: pose_app.keypoints(path, image, runner=runner) for acc, runner in runners.items()}
+        reference = {acc: _python(runner, image) for acc, runner in runners.items()}
         server, url = demo.make_server(path, "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
@@ -230,7 +218,7 @@ def test_browser_demo_matches_python_litert_on_wasm_and_webgpu(tmp_path_factory)
                 box = run["boxRun"]["box"]  # dragged with the mouse: BOX to within a CSS pixel
                 assert np.allclose(box, BOX, atol=1.0), box
                 box_diffs = {acc: float(np.abs(np.array(run["boxRun"]["keypoints"]) -
-                                               pose_app.keypoints(path, image, box, runner=runners[acc])[0]).max())
+                                               _python(runners[acc], image, box)[0]).max())
                              for acc in ("cpu", "gpu")}
                 for acc in against:
                     assert diffs[acc] <= 0.5, f"{mode} on {accelerator}: {diffs[acc]:.3f} px from Python's LiteRT {acc}"
@@ -247,7 +235,7 @@ def test_browser_demo_matches_python_litert_on_wasm_and_webgpu(tmp_path_factory)
                         assert line["error"] is None and line["image"] == [210, 280] and line["box"] == [0, 0, 210, 280]
                         want = "webgpu" if line["check"] == "upload" else "wasm"
                         assert line["accelerator"] == want
-                        python = pose_app.keypoints(path, upload, runner=runners["gpu" if want == "webgpu" else "cpu"])
+                        python = _python(runners["gpu" if want == "webgpu" else "cpu"], upload)
                         diff = float(np.abs(np.array(line["keypoints"]) - python[0]).max())
                         assert diff <= 0.5, f"{line['check']}: {diff:.3f} px"
                         report[f"{mode} uploaded image, {want}"] = {"max px diff": diff}
