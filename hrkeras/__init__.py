@@ -3,6 +3,7 @@
     model = hrkeras.LiteHRNet18()            # pose heatmaps, 256x192 input
     model = hrkeras.create_model("hrnet_w32", task="classification")
     hrkeras.list_models()
+    model = hrkeras.LiteHRNet18(weights="coco")   # published weights, fetched once (hrkeras.list_pretrained())
 """
 try:
     import keras  # noqa: F401  (first: with the TensorFlow backend, keras needs TensorFlow installed)
@@ -21,6 +22,7 @@ from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
 from hrkeras.models.registry import create_backbone, create_model, list_models
 from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator, Segmenter
+from hrkeras.pretrained import list_pretrained
 from hrkeras.convert import quantizers as _quantizers  # noqa: F401  (QAT .keras files name its layers)
 from hrkeras.training import losses as _losses, schedules as _schedules  # noqa: F401  (trained .keras files name them)
 
@@ -34,7 +36,7 @@ def _constructor(variant, public_name):
     build.__name__ = build.__qualname__ = public_name
     build.__doc__ = (
         f"`{variant}` (task='pose' by default; see hrkeras.create_model for task, "
-        "input_shape, num_keypoints, num_classes, weights)."
+        "input_shape, num_keypoints, num_classes, weights: a path or a tag of hrkeras.list_pretrained())."
     )
     return build
 
