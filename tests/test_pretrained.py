@@ -178,7 +178,8 @@ def test_table_entries_are_consistent():
         assert len(e.input_size) == 2 and e.color == "RGB" and e.accuracy > 0
         if e.url.startswith("https://download.openmmlab.com/mmpose/"):
             assert len(e.sha256_prefix) == 8 and "x".join(map(str, e.input_size)) in e.file_name
-            assert e.tag == "coco" if e.input_size == (256, 192) else e.tag == f"coco_{e.input_size[0]}x{e.input_size[1]}"
+            size = "x".join(map(str, e.input_size))
+            assert e.tag == ("coco" if size == "256x192" else f"coco_{size}")
         else:
             assert e.url.startswith("https://huggingface.co/timm/") and e.file_name == "model.safetensors"
             assert e.sha256 is None or len(e.sha256) == 64
@@ -187,3 +188,13 @@ def test_table_entries_are_consistent():
 @pytest.mark.parametrize("module", [table, cache, resolve])
 def test_docstring_examples(module):
     assert doctest.testmod(module, extraglobs={"find_entry": table.find_entry}).failed == 0
+
+
+def test_cli_loader_takes_the_tag_input_size(monkeypatch):
+    from hrkeras.training import pose_model
+
+    calls = []
+    monkeypatch.setattr(pose_model, "create_model", lambda *a, **k: calls.append(k))
+    pose_model.load_pose_model("litehrnet_18", "coco_384x288")
+    pose_model.load_pose_model("litehrnet_18", "coco", input_size=(288, 384))
+    assert [(c["weights"], c["input_shape"]) for c in calls] == [("coco_384x288", None), ("coco", (384, 288, 3))]

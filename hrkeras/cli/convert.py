@@ -15,7 +15,9 @@ DEFAULT_EPOCHS, DEFAULT_CALIBRATION = 2, 200
 def add_parser(sub):
     p = sub.add_parser("convert", help="convert a pose model to TFLite (with --qat: quantization-aware int8)")
     p.add_argument("--model", required=True, metavar="NAME|FILE", help="registry name (e.g. litehrnet_18) or .keras")
-    p.add_argument("--weights", metavar="FILE", help=".keras / .weights.h5 / official .pth for a registry name")
+    p.add_argument("--weights", metavar="FILE|TAG",
+                   help=".keras / .weights.h5 / official .pth for a registry name, or a published tag "
+                        "(coco, coco_384x288; see hrkeras.list_pretrained())")
     p.add_argument("--config", metavar="NAME",
                    help=f"training recipe: data for QAT, calibration and the accuracy report ({', '.join(list_configs())})")
     p.add_argument("--data", metavar="DIR", help="dataset root (COCO layout; synthetic: where it is generated)")

@@ -124,7 +124,8 @@ def create_model(name, task="pose", input_shape=None, num_keypoints=None, num_cl
     if task == "backbone":
         model = backbone
     elif task == "pose":
-        model = PoseEstimator(backbone, num_keypoints=num_keypoints or 17, head=family.pose_head, name=name, **head_kwargs)
+        model = PoseEstimator(backbone, num_keypoints=num_keypoints or 17, head=family.pose_head, name=name,
+                              **head_kwargs)
     elif task == "classification":
         model = ImageClassifier(backbone, num_classes=num_classes or 1000, name=name, **head_kwargs)
     elif task == "segmentation":
