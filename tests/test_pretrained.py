@@ -52,7 +52,7 @@ class Server:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
 
 @pytest.fixture
@@ -198,3 +198,12 @@ def test_cli_loader_takes_the_tag_input_size(monkeypatch):
     pose_model.load_pose_model("litehrnet_18", "coco_384x288")
     pose_model.load_pose_model("litehrnet_18", "coco", input_size=(288, 384))
     assert [(c["weights"], c["input_shape"]) for c in calls] == [("coco_384x288", None), ("coco", (384, 288, 3))]
+
+
+def test_a_file_without_a_published_hash_is_fetched_with_a_warning(server, tmp_path):
+    server.files["/model.safetensors"] = PAYLOAD
+    entry = _entry(f"{server.url}/model.safetensors")
+    assert entry.sha256 is None and entry.sha256_prefix is None
+    with pytest.warns(UserWarning, match="no published checksum"):
+        path = fetch(entry, cache_dir=tmp_path, progress=False)
+    assert open(path, "rb").read() == PAYLOAD
