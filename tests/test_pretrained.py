@@ -163,7 +163,7 @@ def test_create_model_fetches_and_loads_a_tag(server, tmp_path, monkeypatch):
 def test_unknown_tag_names_the_available_ones():
     with pytest.raises(UsageError) as err:
         hrkeras.create_model("litehrnet_18", weights="imagenet")
-    assert "tags for litehrnet_18 (pose): coco, coco_384x288" in _one_line(err.value)
+    assert "tags for litehrnet_18 (pose): coco, coco_384x288, mpii" in _one_line(err.value)
 
 
 def test_tags_and_paths_are_told_apart(tmp_path):
@@ -179,7 +179,7 @@ def test_table_entries_are_consistent():
         if e.url.startswith("https://download.openmmlab.com/mmpose/"):
             assert len(e.sha256_prefix) == 8 and "x".join(map(str, e.input_size)) in e.file_name
             size = "x".join(map(str, e.input_size))
-            assert e.tag == ("coco" if size == "256x192" else f"coco_{size}")
+            assert e.tag in ("coco", f"coco_{size}", "mpii") and (e.tag == "mpii") == (e.num_outputs == 16)
         else:
             assert e.url.startswith("https://huggingface.co/timm/") and e.file_name == "model.safetensors"
             assert e.sha256 is None or len(e.sha256) == 64

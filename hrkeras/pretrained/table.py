@@ -1,11 +1,11 @@
 """The published weights hrkeras can fetch by name: one PretrainedEntry per (model, task, tag).
 
 Every URL, file name, hash and figure below is copied from the page named in the entry's `source`
-(read 2026-11-29): the mmpose model zoo pages `configs/body_2d_keypoint/topdown_heatmap/coco/*.md`
+(read 2026-11-29): the mmpose model zoo pages `configs/body_2d_keypoint/topdown_heatmap/{coco,mpii}/*.md`
 of open-mmlab/mmpose, and the timm model cards and file pages on the Hugging Face hub (`timm/<name>`).
 
     >>> [e.tag for e in list_pretrained("litehrnet_18")]
-    ['coco', 'coco_384x288']
+    ['coco', 'coco_384x288', 'mpii']
 """
 import re
 from dataclasses import asdict, dataclass
@@ -86,10 +86,11 @@ class PretrainedEntry:
                 "sha256_prefix": self.sha256_prefix}
 
 
-_ZOO = "mmpose model zoo, configs/body_2d_keypoint/topdown_heatmap/coco/{}.md (open-mmlab/mmpose)"
-_LITE_ZOO = _ZOO.format("litehrnet_coco")
-_HRNET_ZOO = _ZOO.format("hrnet_coco")
+_ZOO = "mmpose model zoo, configs/body_2d_keypoint/topdown_heatmap/{}.md (open-mmlab/mmpose)"
+_LITE_ZOO, _HRNET_ZOO = _ZOO.format("coco/litehrnet_coco"), _ZOO.format("coco/hrnet_coco")
+_LITE_MPII, _HRNET_MPII = _ZOO.format("mpii/litehrnet_mpii"), _ZOO.format("mpii/hrnet_mpii")
 _COCO_AP = "COCO val2017 keypoint AP, person boxes of a detector with 56.4 human AP, flip test"
+_MPII_PCKH = "MPII val PCKh@0.5 (Mean), flip test"
 _MM = "https://download.openmmlab.com/mmpose"
 _MM1 = f"{_MM}/v1/body_2d_keypoint/topdown_heatmap/coco"
 
@@ -105,6 +106,10 @@ _HF = "https://huggingface.co/timm/{}/resolve/main/model.safetensors"
 
 def _pose(model, tag, size, url, ap, source):
     return PretrainedEntry(model, "pose", tag, source, url, size, _COCO_AP, ap, num_outputs=17)
+
+
+def _mpii(model, url, pckh, source):
+    return PretrainedEntry(model, "pose", "mpii", source, url, (256, 256), _MPII_PCKH, pckh, num_outputs=16)
 
 
 def _cls(model, tag, timm_name, top1, sha256):
@@ -129,6 +134,12 @@ ENTRIES = (
           f"{_MM1}/td-hm_hrnet-w48_8xb32-210e_coco-256x192-0e67c616_20220913.pth", 0.756, _HRNET_ZOO),
     _pose("hrnet_w48", "coco_384x288", (384, 288),
           f"{_MM1}/td-hm_hrnet-w48_8xb32-210e_coco-384x288-c161b7de_20220915.pth", 0.767, _HRNET_ZOO),
+    _mpii("litehrnet_18", f"{_MM}/top_down/litehrnet/litehrnet18_mpii_256x256-cabd7984_20210623.pth", 0.859,
+          _LITE_MPII),
+    _mpii("litehrnet_30", f"{_MM}/top_down/litehrnet/litehrnet30_mpii_256x256-faae8bd8_20210622.pth", 0.869,
+          _LITE_MPII),
+    _mpii("hrnet_w32", f"{_MM}/top_down/hrnet/hrnet_w32_mpii_256x256-6c4f923f_20200812.pth", 0.900, _HRNET_MPII),
+    _mpii("hrnet_w48", f"{_MM}/top_down/hrnet/hrnet_w48_mpii_256x256-92cab7bd_20200812.pth", 0.901, _HRNET_MPII),
     _cls("hrnet_w18_small_v2", "imagenet", "hrnet_w18_small_v2.ms_in1k", 75.1,
          "cd7436f6de68d589ac0d05b90e49199c9ad28669381a25250e9667aa9e5b670e"),
     _cls("hrnet_w32", "imagenet", "hrnet_w32.ms_in1k", 78.5, None),
