@@ -207,3 +207,15 @@ def test_a_file_without_a_published_hash_is_fetched_with_a_warning(server, tmp_p
     with pytest.warns(UserWarning, match="no published checksum"):
         path = fetch(entry, cache_dir=tmp_path, progress=False)
     assert open(path, "rb").read() == PAYLOAD
+
+
+def test_cli_offline_error_is_one_line(capsys, tmp_path, monkeypatch):
+    from cli_check import error_line
+
+    url = _refused_url()
+    monkeypatch.setattr(table, "ENTRIES", tuple(_entry(url) if (e.model, e.tag) == ("litehrnet_18", "coco") else e
+                                                for e in table.ENTRIES))
+    monkeypatch.setenv(cache.ENV, str(tmp_path))
+    argv = ["convert", "--model", "litehrnet_18", "--weights", "coco", "--out", tmp_path / "a.tflite"]
+    line = error_line(capsys, argv)
+    assert f"cannot download {url}" in line and str(tmp_path / "w.pth") in line and "by hand" in line
