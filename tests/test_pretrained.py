@@ -10,6 +10,7 @@ import http.server
 import os
 import socket
 import threading
+import time
 
 import pytest
 
@@ -26,7 +27,7 @@ class Server:
     """A local HTTP server of `files` {url path: bytes}; `requests` records (path, Range header, status)."""
 
     def __init__(self):
-        self.files, self.mode, self.requests = {}, "normal", []
+        self.files, self.mode, self.requests, self.delay = {}, "normal", [], 0.0
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -34,6 +35,7 @@ class Server:
                 pass
 
             def do_GET(self):
+                time.sleep(server.delay)
                 data = server.files.get(self.path)
                 rng = self.headers.get("Range")
                 if data is None:
@@ -157,7 +159,7 @@ def test_create_model_fetches_and_loads_a_tag(server, tmp_path, monkeypatch):
     model = hrkeras.create_model(config["model"], weights="tiny", cache_dir=tmp_path, **config["overrides"])
     assert model.input_shape == (None, *config["input_shape"])  # the entry's input size
     assert relative_error(model(io["input"]), io["output"]) < TOLERANCE
-    assert os.listdir(tmp_path) == [name]
+    assert sorted(os.listdir(tmp_path)) == [name, f"{name}.lock"]
 
 
 def test_unknown_tag_names_the_available_ones():
@@ -219,3 +221,18 @@ def test_cli_offline_error_is_one_line(capsys, tmp_path, monkeypatch):
     argv = ["convert", "--model", "litehrnet_18", "--weights", "coco", "--out", tmp_path / "a.tflite"]
     line = error_line(capsys, argv)
     assert f"cannot download {url}" in line and str(tmp_path / "w.pth") in line and "by hand" in line
+
+
+def test_concurrent_fetches_download_once(server, tmp_path):
+    server.files["/w.pth"] = PAYLOAD
+    server.delay = 0.3
+    entry = _entry(f"{server.url}/w.pth", sha256=SHA)
+    paths = []
+    threads = [threading.Thread(target=lambda: paths.append(fetch(entry, tmp_path, progress=False)))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert paths == [str(tmp_path / "w.pth")] * 3 and len(server.requests) == 1
+    assert (tmp_path / "w.pth").read_bytes() == PAYLOAD
