@@ -2,7 +2,8 @@
 
 Every URL, file name, hash and figure below is copied from the page named in the entry's `source`
 (read 2026-11-29): the mmpose model zoo pages `configs/body_2d_keypoint/topdown_heatmap/{coco,mpii}/*.md`
-of open-mmlab/mmpose, and the timm model cards and file pages on the Hugging Face hub (`timm/<name>`).
+of open-mmlab/mmpose, the timm model cards and file pages on the Hugging Face hub (`timm/<name>`) and
+timm's results/results-imagenet.csv.
 
     >>> [e.tag for e in list_pretrained("litehrnet_18")]
     ['coco', 'coco_384x288', 'mpii']
@@ -96,11 +97,11 @@ _MM1 = f"{_MM}/v1/body_2d_keypoint/topdown_heatmap/coco"
 
 
 def _timm(name):
-    return (f"timm on the Hugging Face hub, model card and file page of timm/{name}; accuracy from the "
-            "HRNet-Image-Classification README (the card says: trained on ImageNet-1k by paper authors)")
+    return (f"timm on the Hugging Face hub: model card and file page of timm/{name} (URL, sha256, "
+            "normalization); accuracy from timm's results/results-imagenet.csv (huggingface/pytorch-image-models)")
 
 
-_IN1K_TOP1 = "ImageNet-1k val top-1 (%), 224x224 center crop (crop_pct 0.875, bilinear)"
+_IN1K_TOP1 = "ImageNet-1k val top-1 (%), 224x224 center crop (crop_pct {}, bilinear resize)"
 _HF = "https://huggingface.co/timm/{}/resolve/main/model.safetensors"
 
 
@@ -112,9 +113,9 @@ def _mpii(model, url, pckh, source):
     return PretrainedEntry(model, "pose", "mpii", source, url, (256, 256), _MPII_PCKH, pckh, num_outputs=16)
 
 
-def _cls(model, tag, timm_name, top1, sha256):
-    return PretrainedEntry(model, "classification", tag, _timm(timm_name), _HF.format(timm_name), (224, 224),
-                           _IN1K_TOP1, top1, sha256=sha256, num_outputs=1000)
+def _cls(model, timm_name, top1, sha256, crop_pct=0.875):
+    return PretrainedEntry(model, "classification", "imagenet", _timm(timm_name), _HF.format(timm_name), (224, 224),
+                           _IN1K_TOP1.format(crop_pct), top1, sha256=sha256, num_outputs=1000)
 
 
 ENTRIES = (
@@ -140,10 +141,12 @@ ENTRIES = (
           _LITE_MPII),
     _mpii("hrnet_w32", f"{_MM}/top_down/hrnet/hrnet_w32_mpii_256x256-6c4f923f_20200812.pth", 0.900, _HRNET_MPII),
     _mpii("hrnet_w48", f"{_MM}/top_down/hrnet/hrnet_w48_mpii_256x256-92cab7bd_20200812.pth", 0.901, _HRNET_MPII),
-    _cls("hrnet_w18_small_v2", "imagenet", "hrnet_w18_small_v2.ms_in1k", 75.1,
+    _cls("hrnet_w18_small_v2", "hrnet_w18_small_v2.ms_in1k", 75.094,
          "cd7436f6de68d589ac0d05b90e49199c9ad28669381a25250e9667aa9e5b670e"),
-    _cls("hrnet_w32", "imagenet", "hrnet_w32.ms_in1k", 78.5, None),
-    _cls("hrnet_w44", "imagenet", "hrnet_w44.ms_in1k", 78.9,
+    _cls("hrnet_w18", "hrnet_w18.ms_aug_in1k", 78.110,  # timm's default hrnet_w18 weights
+         "f9e3c451448c037d4dd549c96f3013d2926b492f69f27c74bbcc909e053e677c", crop_pct=0.95),
+    _cls("hrnet_w32", "hrnet_w32.ms_in1k", 78.452, None),  # no sha256 found in the stored hub pages
+    _cls("hrnet_w44", "hrnet_w44.ms_in1k", 78.890,
          "43df38c066d1f0922c59d530d8bd705048c5399c110906485bafc40a62130e33"),
 )
 
@@ -160,7 +163,7 @@ def list_pretrained(model=None, task=None):
 
     Example:
         >>> [(e.model, e.tag) for e in list_pretrained(task="classification")][:2]
-        [('hrnet_w18_small_v2', 'imagenet'), ('hrnet_w32', 'imagenet')]
+        [('hrnet_w18_small_v2', 'imagenet'), ('hrnet_w18', 'imagenet')]
     """
     return [e for e in ENTRIES if model in (None, e.model) and task in (None, e.task)]
 
