@@ -107,7 +107,7 @@ def create_model(name, task="pose", input_shape=None, num_keypoints=None, num_cl
 
     Example:
         >>> model = create_model("litehrnet_18", weights="coco")  # doctest: +SKIP
-        >>> model.input_shape
+        >>> model.input_shape  # doctest: +SKIP
         (None, 256, 192, 3)
     """
     family = get_family(name)
