@@ -1,7 +1,8 @@
 """Pretrained weights by name: the table, and the download path end to end on a local HTTP server.
 
 The server (127.0.0.1, a free port, in a thread) serves bytes the tests make; its `mode` decides how:
-"normal" (honours Range), "cut" (sends half the body, then closes), "ignore_range" (always the whole file).
+"normal" (honours Range), "cut" (sends half the body, then closes), "ignore_range" (always the whole file);
+`redirects` {url path: location} answers 302 first.
 """
 import dataclasses
 import doctest
@@ -27,7 +28,7 @@ class Server:
     """A local HTTP server of `files` {url path: bytes}; `requests` records (path, Range header, status)."""
 
     def __init__(self):
-        self.files, self.mode, self.requests, self.delay = {}, "normal", [], 0.0
+        self.files, self.mode, self.requests, self.delay, self.redirects = {}, "normal", [], 0.0, {}
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -36,6 +37,11 @@ class Server:
 
             def do_GET(self):
                 time.sleep(server.delay)
+                if self.path in server.redirects:  # as the Hugging Face hub sends its files to a CDN
+                    server.requests.append((self.path, self.headers.get("Range"), 302))
+                    self.send_response(302)
+                    self.send_header("Location", server.redirects[self.path])
+                    return self.end_headers()
                 data = server.files.get(self.path)
                 rng = self.headers.get("Range")
                 if data is None:
@@ -109,6 +115,15 @@ def test_interrupted_download_is_resumed_with_range(server, tmp_path):
     download(url, path, sha256=SHA, progress=False)
     assert server.requests[-1] == ("/w.pth", "bytes=150000-", 206)
     assert path.read_bytes() == PAYLOAD and not os.path.exists(f"{path}.part")
+
+
+def test_resume_follows_a_redirect_with_its_range(server, tmp_path):
+    server.files["/cdn/w.pth"] = PAYLOAD
+    server.redirects["/resolve/w.pth"] = f"{server.url}/cdn/w.pth"
+    (tmp_path / "w.pth.part").write_bytes(PAYLOAD[:1000])
+    download(f"{server.url}/resolve/w.pth", tmp_path / "w.pth", sha256=SHA, progress=False)
+    assert server.requests == [("/resolve/w.pth", "bytes=1000-", 302), ("/cdn/w.pth", "bytes=1000-", 206)]
+    assert (tmp_path / "w.pth").read_bytes() == PAYLOAD
 
 
 def test_download_restarts_when_the_server_ignores_range(server, tmp_path):
