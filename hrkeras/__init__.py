@@ -3,6 +3,7 @@
     model = hrkeras.LiteHRNet18()            # pose heatmaps, 256x192 input
     model = hrkeras.create_model("hrnet_w32", task="classification")
     hrkeras.list_models()
+    model = hrkeras.LiteHRNet18(weights="coco")   # published weights, fetched once (hrkeras.list_pretrained())
 """
 try:
     import keras  # noqa: F401  (first: with the TensorFlow backend, keras needs TensorFlow installed)
@@ -25,6 +26,7 @@ from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
 from hrkeras.models.registry import create_backbone, create_model, list_models
 from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator, Segmenter
+from hrkeras.pretrained import list_pretrained
 from hrkeras.convert import quantizers as _quantizers  # noqa: F401  (QAT .keras files name its layers)
 from hrkeras.training import losses as _losses, schedules as _schedules  # noqa: F401  (trained .keras files name them)
 
@@ -32,7 +34,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Backbone", "CheckpointMismatchError", "FeaturePyramid", "HRNetBackbone", "ImageClassifier", "LiteHRNetBackbone",
     "Pose", "PoseEstimator", "PoseInferencer", "Segmenter", "count_macs", "count_params", "create_backbone",
-    "create_model", "describe_checkpoint", "list_models", "load_checkpoint", "read_state_dict",
+    "create_model", "describe_checkpoint", "list_models", "list_pretrained", "load_checkpoint", "read_state_dict",
     "HRNetW18Small", "HRNetW18SmallV2", "HRNetW18", "HRNetW30", "HRNetW32", "HRNetW40", "HRNetW44", "HRNetW48",
     "HRNetW64", "LiteHRNet18", "LiteHRNet30", "NaiveLiteHRNet18", "WiderNaiveLiteHRNet18",
 ]

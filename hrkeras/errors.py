@@ -58,3 +58,7 @@ class RunExistsError(HrkerasError, FileExistsError):
 
 class DiskFullError(HrkerasError, OSError):
     """A write failed for lack of space (or a file-size limit); what was there before is intact."""
+
+
+class DownloadError(MissingFileError):
+    """A published file that could not be fetched (offline, refused, cut short); the fix says where to put it."""

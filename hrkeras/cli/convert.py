@@ -22,7 +22,9 @@ def add_parser(sub):
     p = add_command(sub, EXAMPLES, "convert",
                     help="convert a pose model to TFLite (with --qat: quantization-aware int8)")
     p.add_argument("--model", required=True, metavar="NAME|FILE", help="registry name (e.g. litehrnet_18) or .keras")
-    p.add_argument("--weights", metavar="FILE", help=".keras / .weights.h5 / official .pth for a registry name")
+    p.add_argument("--weights", metavar="FILE|TAG",
+                   help=".keras / .weights.h5 / official .pth for a registry name, or a published tag "
+                        "(coco, coco_384x288; see hrkeras.list_pretrained())")
     p.add_argument("--config", metavar="NAME",
                    help="training recipe: data for QAT, calibration and the accuracy report "
                         f"({', '.join(list_configs())})")

@@ -13,8 +13,9 @@ def add_parser(sub):
     p = add_command(sub, EXAMPLES, "evaluate",
                     help="COCO OKS AP / AR and PCK on a recipe's validation split")
     p.add_argument("--config", required=True, metavar="NAME", help=f"recipe: {', '.join(list_configs())}")
-    p.add_argument("--weights", metavar="FILE",
-                   help=".keras / .weights.h5 / official .pth (default: runs/CONFIG/model.keras)")
+    p.add_argument("--weights", metavar="FILE|TAG",
+                   help=".keras / .weights.h5 / official .pth, or a published tag such as coco "
+                        "(default: runs/CONFIG/model.keras)")
     p.add_argument("--data", metavar="DIR", help="dataset root (COCO layout)")
     p.add_argument("--det-file", metavar="JSON", help="person detections (COCO results) instead of ground-truth boxes")
     p.add_argument("--no-flip", action="store_true", help="disable flip test")
@@ -24,13 +25,14 @@ def add_parser(sub):
 
 def run(args):
     from hrkeras.errors import MissingFileError
+    from hrkeras.pretrained import is_tag
     from hrkeras.training.configs import get_config
     from hrkeras.training.inference import evaluate_pose
     from hrkeras.training.pose_model import load_pose_model
 
     config = get_config(args.config).replace(det_file=args.det_file)
     weights = args.weights or os.path.join("runs", config.name, "model.keras")
-    if not os.path.exists(weights):
+    if not is_tag(weights) and not os.path.exists(weights):
         raise MissingFileError("no model to evaluate", weights,
                                f"train one with 'hrkeras train --config {config.name}' or pass --weights FILE")
     model = load_pose_model(config.model, weights, config.input_size)

@@ -23,9 +23,10 @@ def add_parser(sub):
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--model", required=True,
                    help="a .keras or .tflite file written by hrkeras, or a registry name (litehrnet_18, ...)")
-    p.add_argument("--weights", help=".weights.h5 / official .pth checkpoint for a registry name")
+    p.add_argument("--weights", help=".weights.h5 / official .pth checkpoint for a registry name, or a published "
+                                     "tag (coco, coco_384x288; see hrkeras.list_pretrained())")
     p.add_argument("--input-size", type=image_side, nargs=2, metavar=("W", "H"), default=None,
-                   help="model input for registry names (default 192 256)")
+                   help="model input for registry names (default: the --weights tag's, else 192 256)")
     p.add_argument("--boxes", metavar="JSON",
                    help='person boxes per image file name: {"a.jpg": [[x, y, w, h], ...]} (default: the whole image)')
     p.add_argument("--out", required=True, metavar="DIR", help="where the drawings and JSON go")

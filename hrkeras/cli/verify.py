@@ -13,7 +13,8 @@ def add_parser(sub):
                     help="check a .tflite model: mobile-GPU ops, LiteRT GPU + CPU runs, parity")
     p.add_argument("tflite", metavar="MODEL.tflite")
     p.add_argument("--keras", metavar="NAME|FILE", help="Keras model to compare outputs with (.keras or registry name)")
-    p.add_argument("--weights", metavar="FILE", help="weights for a registry name given to --keras")
+    p.add_argument("--weights", metavar="FILE|TAG",
+                   help="weights for a registry name given to --keras: a file or a published tag (coco)")
     p.add_argument("--config", metavar="NAME",
                    help=f"also report OKS AP / PCK on this recipe's validation split ({', '.join(list_configs())})")
     p.add_argument("--data", metavar="DIR", help="dataset root for --config")

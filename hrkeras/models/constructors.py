@@ -19,7 +19,8 @@ def HRNetW18Small(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -37,7 +38,8 @@ def HRNetW18SmallV2(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -55,7 +57,8 @@ def HRNetW18(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -73,7 +76,8 @@ def HRNetW30(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -91,7 +95,8 @@ def HRNetW32(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -109,7 +114,8 @@ def HRNetW40(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -127,7 +133,8 @@ def HRNetW44(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -145,7 +152,8 @@ def HRNetW48(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -163,7 +171,8 @@ def HRNetW64(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -181,7 +190,8 @@ def LiteHRNet18(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -199,7 +209,8 @@ def LiteHRNet30(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -217,7 +228,8 @@ def NaiveLiteHRNet18(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras
@@ -235,7 +247,8 @@ def WiderNaiveLiteHRNet18(task="pose", **kwargs):
 
     Args:
         task: str, "pose" | "segmentation" | "pyramid" | "backbone".
-        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="file.pth".
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3), weights="coco" (a tag of
+            hrkeras.list_pretrained()) or weights="file.pth".
 
     Example:
         >>> import hrkeras

@@ -13,6 +13,7 @@ from hrkeras.models.hrnet.hrnet_variants import HRNET_PUBLISHED, HRNET_VARIANTS
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
 from hrkeras.models.litehrnet.litehrnet_variants import LITEHRNET_PUBLISHED, LITEHRNET_VARIANTS
 from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator, Segmenter
+from hrkeras.pretrained import fetch, find_entry, is_tag
 
 DEFAULT_INPUT_SHAPES = {
     "pose": (256, 192, 3),
@@ -81,30 +82,50 @@ def create_backbone(name, task="backbone", input_shape=None, **kwargs):
     return family.backbone_cls(name=f"{name}_backbone", **config)
 
 
-def create_model(name, task="pose", input_shape=None, num_keypoints=17, num_classes=None, weights=None,
-                 head_kwargs=None, **kwargs):
+def create_model(name, task="pose", input_shape=None, num_keypoints=None, num_classes=None, weights=None,
+                 head_kwargs=None, cache_dir=None, **kwargs):
     """Build variant `name` for `task`, optionally with weights.
 
     Args:
         name: registry name, e.g. "litehrnet_18", "hrnet_w32" (see list_models()).
         task: "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
-        input_shape: static (H, W, C); defaults per task (pose 256x192).
-        num_keypoints: heatmap channels of pose models.
+        input_shape: static (H, W, C); defaults to the input size of the weights'
+            tag, else per task (pose 256x192).
+        num_keypoints: heatmap channels of pose models (default: the tag's, else 17).
         num_classes: classes of classification (1000) / segmentation (19) models.
-        weights: a PyTorch-layout checkpoint (.pth/.pt/.safetensors/.npz of the
-            official repos, timm or mmpose; loaded strictly with
-            hrkeras.load_checkpoint) or a Keras `.weights.h5` file.
+        weights: a tag of published weights listed by hrkeras.list_pretrained
+            for this model and task (e.g. "coco", "coco_384x288", "imagenet";
+            downloaded once into the cache and checksummed), a PyTorch-layout
+            checkpoint (.pth/.pt/.safetensors/.npz of the official repos, timm
+            or mmpose; loaded strictly with hrkeras.load_checkpoint) or a Keras
+            `.weights.h5` file.
         head_kwargs: extra arguments of the task head (e.g. classification
             `head_channels`, `num_features`).
+        cache_dir: folder of downloaded weights (default: $HRKERAS_CACHE, else
+            ~/.cache/hrkeras/weights).
         **kwargs: backbone overrides (e.g. widths=...).
+
+    Example:
+        >>> model = create_model("litehrnet_18", weights="coco")  # doctest: +SKIP
+        >>> model.input_shape  # doctest: +SKIP
+        (None, 256, 192, 3)
     """
     family = get_family(name)
+    if is_tag(weights):
+        entry = find_entry(name, task, weights)
+        weights = fetch(entry, cache_dir)  # before building: offline fails fast
+        input_shape = input_shape or (*entry.input_size, 3)
+        if task == "pose":
+            num_keypoints = num_keypoints or entry.num_outputs
+        elif task in ("classification", "segmentation"):
+            num_classes = num_classes or entry.num_outputs
     backbone = create_backbone(name, task, input_shape, **kwargs)
     head_kwargs = dict(head_kwargs or {})
     if task == "backbone":
         model = backbone
     elif task == "pose":
-        model = PoseEstimator(backbone, num_keypoints=num_keypoints, head=family.pose_head, name=name, **head_kwargs)
+        model = PoseEstimator(backbone, num_keypoints=num_keypoints or 17, head=family.pose_head, name=name,
+                              **head_kwargs)
     elif task == "classification":
         model = ImageClassifier(backbone, num_classes=num_classes or 1000, name=name, **head_kwargs)
     elif task == "segmentation":

@@ -6,6 +6,7 @@ import keras
 
 from hrkeras.errors import InvalidFileError, MissingFileError, UsageError
 from hrkeras.models.registry import create_model
+from hrkeras.pretrained import is_tag
 
 
 def load_keras_file(path):
@@ -24,16 +25,20 @@ def load_keras_file(path):
 
 
 def load_pose_model(model, weights=None, input_size=None, num_keypoints=17):
-    """model: registry name (e.g. "litehrnet_18") or a .keras file; weights: .keras, .weights.h5 or a
-    PyTorch-layout checkpoint; input_size (W, H) for registry names (default 192x256)."""
+    """model: registry name (e.g. "litehrnet_18") or a .keras file; weights: .keras, .weights.h5, a
+    PyTorch-layout checkpoint or a tag of hrkeras.list_pretrained() ("coco"); input_size (W, H) for registry
+    names (default: the tag's, else 192x256)."""
     if str(model).endswith(".keras"):
         if weights is not None:
             raise UsageError(f"{model} already holds its weights", fix=f"drop --weights {weights}")
         return load_keras_file(model)
     if weights is not None and str(weights).endswith(".keras"):
         return load_keras_file(weights)
-    if weights is not None and not os.path.isfile(weights):
+    if weights is not None and not is_tag(weights) and not os.path.isfile(weights):
         raise MissingFileError("no such weights file", weights, "check the path")
-    width, height = input_size or (192, 256)
-    return create_model(model, task="pose", input_shape=(height, width, 3), num_keypoints=num_keypoints,
-                        weights=weights)
+    if input_size is None and is_tag(weights):
+        input_shape = None  # the published input size of the tag
+    else:
+        width, height = input_size or (192, 256)
+        input_shape = (height, width, 3)
+    return create_model(model, task="pose", input_shape=input_shape, num_keypoints=num_keypoints, weights=weights)
