@@ -172,17 +172,25 @@ class PoseInferencer:
         return [Pose(box, k, s, self.setup.names) for box, k, s in zip(boxes, keypoints, scores)]
 
     def draw(self, image, poses, threshold=0.3):
-        """A PIL image: `image` with each pose's limbs and joints scoring >= threshold (left red, right blue)."""
+        """A PIL image: `image` with each pose's limbs and joints scoring >= threshold, coloured by side as the
+        mobile demos draw them (left blue, right red, the middle green)."""
         canvas = Image.fromarray(_image_array(image))
         draw = ImageDraw.Draw(canvas)
         radius = max(2, round(max(canvas.size) / 200))
         for pose in poses:
-            points, scores = pose.keypoints, pose.scores
+            points, scores, sides = pose.keypoints, pose.scores, [_side(name) for name in pose.names]
             for a, b in self.setup.skeleton:
                 if min(scores[a], scores[b]) >= threshold:
-                    draw.line([tuple(points[a]), tuple(points[b])], fill=(0, 255, 0), width=radius)
-            for name, (x, y), score in zip(pose.names, points, scores):
+                    color = SIDE_COLORS[sides[a] if sides[a] == sides[b] else "center"]
+                    draw.line([tuple(points[a]), tuple(points[b])], fill=color, width=radius)
+            for side, (x, y), score in zip(sides, points, scores):
                 if score >= threshold:
-                    color = (255, 64, 64) if name.startswith("left") else (64, 128, 255)
-                    draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=color)
+                    draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=SIDE_COLORS[side])
         return canvas
+
+
+SIDE_COLORS = {"left": (64, 160, 255), "right": (255, 80, 80), "center": (64, 255, 128)}  # = mobile/web/src/app.js
+
+
+def _side(name):
+    return "left" if name.startswith("left") else "right" if name.startswith("right") else "center"
