@@ -112,8 +112,8 @@ def test_unexpected_errors_are_reported_as_internal(monkeypatch, capsys):
     assert "internal error ZeroDivisionError: division by zero; run it again with --debug" in line
 
 
-@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "convert", "verify", "import-weights"])
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "convert", "verify", "import-weights", "demo web"])
 def test_every_command_help_ends_with_examples(command, capsys):
-    assert main([command, "--help"]) == 0
+    assert main([*command.split(), "--help"]) == 0
     help_text = capsys.readouterr().out
-    assert f"\nexamples:\n  hrkeras {command} " in help_text and "--debug" in help_text
+    assert f"\nexamples:\n  hrkeras {command} " in help_text and ("--debug" in help_text or command == "demo")

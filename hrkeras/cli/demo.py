@@ -10,7 +10,7 @@ import os
 import posixpath
 import urllib.parse
 
-from hrkeras.cli.args import non_negative_int
+from hrkeras.cli.args import add_command, non_negative_int
 from hrkeras.errors import MissingFileError, UsageError
 
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "mobile", "web")
@@ -27,10 +27,16 @@ ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-
                      "Cross-Origin-Resource-Policy": "same-origin"}
 
 
+EXAMPLES = """examples:
+  hrkeras demo web --model litehrnet_18_int8.tflite               # then open the printed address
+  hrkeras demo web --model litehrnet_18_int8.tflite --host 192.168.1.20   # from a phone on the same network"""
+
+
 def add_parser(sub):
-    p = sub.add_parser("demo", help="on-device demos: `demo web` serves the browser pose demo")
+    p = add_command(sub, EXAMPLES, "demo", help="on-device demos: `demo web` serves the browser pose demo")
     demos = p.add_subparsers(dest="demo", required=True, metavar="DEMO")
-    web = demos.add_parser("web", help="serve the browser pose demo (LiteRT.js, WebGPU or WASM) with a .tflite")
+    web = add_command(demos, EXAMPLES, "web",
+                      help="serve the browser pose demo (LiteRT.js, WebGPU or WASM) with a .tflite")
     web.add_argument("--model", required=True, metavar="FILE.tflite", help="a pose .tflite written by hrkeras convert")
     web.add_argument("--port", type=non_negative_int, default=8765, help="port (default 8765; 0 picks a free one)")
     web.add_argument("--host", default="127.0.0.1",
