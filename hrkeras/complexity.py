@@ -1,6 +1,7 @@
 """Parameter and multiply-add counting.
 
-`count_macs` counts the multiply-adds of convolutions and dense layers (one
+`count_macs` counts the multiply-adds of convolutions, dense layers and
+attention (projections and its two matmuls; one
 multiply-add = 1, biases and element-wise ops not counted) from the static
 output shapes of the graph. That is the convention of
 `torch.utils.flop_counter` divided by two and of the HRNet papers'
@@ -36,7 +37,10 @@ def count_params(model):
 
 
 def layer_macs(layer):
-    """Multiply-adds of one conv/dense layer at its built output shape, else 0."""
+    """Multiply-adds of one conv/dense layer (or a layer with `macs()`, e.g. attention) at its
+    built output shape, else 0."""
+    if hasattr(layer, "macs"):
+        return layer.macs()
     if isinstance(layer, layers.DepthwiseConv2D):
         kernel = layer.kernel.shape  # [kh, kw, C, multiplier]
         return int(np.prod(layer.output.shape[1:])) * kernel[0] * kernel[1]

@@ -122,6 +122,7 @@ KERAS_LAYERS = frozenset({
     "InputLayer", "Conv2D", "DepthwiseConv2D", "BatchNormalization", "ReLU", "Activation", "Add",
     "Multiply", "Concatenate", "ZeroPadding2D", "AveragePooling2D", "GlobalAveragePooling2D", "Dense",
     "Resize", "ChannelShuffle", "ConcatShuffle", "ChannelSplit", "AdaptiveAveragePool2D",
+    "Dropout",  # identity at inference: no op in the flatbuffer (HR-NAS classifier, tests/test_hrnas.py)
 })
 
 

@@ -10,6 +10,9 @@ from hrkeras.checkpoints.loader import load_checkpoint
 from hrkeras.errors import UsageError
 from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.hrnet.hrnet_variants import HRNET_PUBLISHED, HRNET_VARIANTS
+from hrkeras.models.hrnas.hrnas_backbone import HRNASBackbone
+from hrkeras.models.hrnas.hrnas_tasks import build_task as hrnas_task
+from hrkeras.models.hrnas.hrnas_variants import HRNAS_PUBLISHED, HRNAS_VARIANTS
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
 from hrkeras.models.litehrnet.litehrnet_variants import LITEHRNET_PUBLISHED, LITEHRNET_VARIANTS
 from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator, Segmenter
@@ -30,6 +33,7 @@ class Family:
     published: dict
     task_options: dict  # task -> backbone kwargs
     pose_head: str
+    build_task: object = None  # task(task, backbone, num_keypoints, num_classes, name, **head_kwargs), own heads
     tasks: tuple = field(init=False)
 
     def __post_init__(self):
@@ -52,6 +56,17 @@ FAMILIES = {
         LiteHRNetBackbone, LITEHRNET_VARIANTS, LITEHRNET_PUBLISHED,
         task_options={"pose": {}, "segmentation": {}, "pyramid": {}, "backbone": {}},
         pose_head="iterative",
+    ),
+    "hrnas": Family(
+        HRNASBackbone, HRNAS_VARIANTS, HRNAS_PUBLISHED,
+        task_options={
+            "pose": dict(bn_momentum=0.1, bn_epsilon=1e-5),  # official keypoint config
+            "segmentation": dict(bn_momentum=0.01, bn_epsilon=1e-3),
+            "classification": dict(bn_momentum=0.01, bn_epsilon=1e-3),
+            "backbone": {},
+        },
+        pose_head="hrnas",
+        build_task=hrnas_task,
     ),
 }
 
@@ -96,13 +111,15 @@ def create_model(name, task="pose", input_shape=None, num_keypoints=17, num_clas
             hrkeras.load_checkpoint) or a Keras `.weights.h5` file.
         head_kwargs: extra arguments of the task head (e.g. classification
             `head_channels`, `num_features`).
-        **kwargs: backbone overrides (e.g. widths=...).
+        **kwargs: backbone overrides (e.g. widths=..., or use_transformer=True for HR-NAS).
     """
     family = get_family(name)
     backbone = create_backbone(name, task, input_shape, **kwargs)
     head_kwargs = dict(head_kwargs or {})
     if task == "backbone":
         model = backbone
+    elif family.build_task is not None:
+        model = family.build_task(task, backbone, num_keypoints, num_classes, name, **head_kwargs)
     elif task == "pose":
         model = PoseEstimator(backbone, num_keypoints=num_keypoints, head=family.pose_head, name=name, **head_kwargs)
     elif task == "classification":
