@@ -20,7 +20,7 @@ def _layers(model):
 
 
 def count_params(model):
-    """Parameters as PyTorch counts them: all weights except BatchNorm moving statistics.
+    """Parameters as PyTorch counts them: all weights except BatchNorm moving statistics (and masks).
 
     Equals `sum(p.numel() for p in torch_model.parameters())` of the reference.
     """
@@ -28,6 +28,7 @@ def count_params(model):
     for layer in _layers(model):
         if isinstance(layer, layers.BatchNormalization):
             skip.update(id(v) for v in (layer.moving_mean, layer.moving_variance))
+        skip.update(id(v) for v in getattr(layer, "unit_masks", ()))  # HR-NAS search masks
     for v in model.weights:
         if id(v) in skip or id(v) in seen:
             continue

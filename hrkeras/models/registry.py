@@ -10,9 +10,10 @@ from hrkeras.checkpoints.loader import load_checkpoint
 from hrkeras.errors import UsageError
 from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.hrnet.hrnet_variants import HRNET_PUBLISHED, HRNET_VARIANTS
+from hrkeras.models.hrnas.hrnas_arch import load_arch
 from hrkeras.models.hrnas.hrnas_backbone import HRNASBackbone
 from hrkeras.models.hrnas.hrnas_tasks import build_task as hrnas_task
-from hrkeras.models.hrnas.hrnas_variants import HRNAS_PUBLISHED, HRNAS_VARIANTS
+from hrkeras.models.hrnas.hrnas_variants import HRNAS_ARCH_MODEL, HRNAS_PUBLISHED, HRNAS_VARIANTS
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
 from hrkeras.models.litehrnet.litehrnet_variants import LITEHRNET_PUBLISHED, LITEHRNET_VARIANTS
 from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator, Segmenter
@@ -97,7 +98,7 @@ def create_backbone(name, task="backbone", input_shape=None, **kwargs):
 
 
 def create_model(name, task="pose", input_shape=None, num_keypoints=17, num_classes=None, weights=None,
-                 head_kwargs=None, **kwargs):
+                 head_kwargs=None, arch=None, **kwargs):
     """Build variant `name` for `task`, optionally with weights.
 
     Args:
@@ -111,8 +112,16 @@ def create_model(name, task="pose", input_shape=None, num_keypoints=17, num_clas
             hrkeras.load_checkpoint) or a Keras `.weights.h5` file.
         head_kwargs: extra arguments of the task head (e.g. classification
             `head_channels`, `num_features`).
+        arch: with name "hrnas", an HR-NAS architecture (JSON path or dict,
+            hrkeras.models.hrnas.hrnas_arch) to build compactly.
         **kwargs: backbone overrides (e.g. widths=..., or use_transformer=True for HR-NAS).
     """
+    if (name == HRNAS_ARCH_MODEL) != (arch is not None):
+        raise UsageError(f"arch= goes with the model name {HRNAS_ARCH_MODEL!r} only",
+                         fix=f'hrkeras.create_model("{HRNAS_ARCH_MODEL}", arch="arch.json", task=...)')
+    if arch is not None:  # the supernet's row with the architecture's blocks
+        overrides, blocks = load_arch(arch)
+        name, kwargs = "hrnas_supernet", {**overrides, **kwargs, "arch": blocks}
     family = get_family(name)
     backbone = create_backbone(name, task, input_shape, **kwargs)
     head_kwargs = dict(head_kwargs or {})

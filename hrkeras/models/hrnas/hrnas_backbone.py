@@ -29,17 +29,21 @@ class HRNASBackbone(Backbone):
             stride-1 block with identity shortcut.
         bn_momentum / bn_epsilon: PyTorch-style BatchNorm settings of the network
             (the transformers' BNs keep PyTorch's defaults).
+        arch: block name (also of the task head's blocks) -> {"kernel_sizes",
+            "hidden_channels", "num_tokens"}: a compact architecture
+            (`hrkeras.models.hrnas.hrnas_arch`); blocks not named keep the supernet's choice.
         input_shape: static (H, W, C), H and W multiples of 32.
 
     Output: {"P2": [N,H/4,W/4,C0], ..., "P5": [N,H/32,W/32,C3]}.
     """
 
     def __init__(self, stages=SUPERNET_STAGES, stem_channels=(24, 24), expand_ratio=4, kernel_sizes=(3, 5, 7),
-                 use_transformer=False, num_tokens=64, bn_momentum=0.1, bn_epsilon=1e-5,
+                 use_transformer=False, num_tokens=64, bn_momentum=0.1, bn_epsilon=1e-5, arch=None,
                  input_shape=(256, 192, 3), **kwargs):
         input_shape = check_input_shape(input_shape)
         bn = (bn_momentum, bn_epsilon)
-        block = BlockFactory(kernel_sizes, expand_ratio, use_transformer, num_tokens, bn)
+        arch = {name: dict(choice) for name, choice in (arch or {}).items()}
+        block = BlockFactory(kernel_sizes, expand_ratio, use_transformer, num_tokens, bn, arch)
         # === Functional model ===
         inputs = keras.Input(shape=input_shape, name="image")
         xs = [stem(inputs, stem_channels, bn)]
@@ -52,5 +56,6 @@ class HRNASBackbone(Backbone):
         self._set_config(
             stages=[[n, list(b), list(c)] for n, b, c in stages], stem_channels=list(stem_channels),
             expand_ratio=expand_ratio, kernel_sizes=list(kernel_sizes), use_transformer=use_transformer,
-            num_tokens=num_tokens, bn_momentum=bn_momentum, bn_epsilon=bn_epsilon, input_shape=list(input_shape),
+            num_tokens=num_tokens, bn_momentum=bn_momentum, bn_epsilon=bn_epsilon, arch=arch or None,
+            input_shape=list(input_shape),
         )

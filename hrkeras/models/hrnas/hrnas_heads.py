@@ -8,9 +8,10 @@ from .hrnas_layers import BlockFactory, conv_bn_act
 
 
 def head_blocks(backbone):
-    """BlockFactory of the head's search blocks, with the backbone's kernels, expansion and BN."""
+    """BlockFactory of the head's search blocks, with the backbone's kernels, expansion, BN and arch."""
     c = backbone.get_config()
-    return BlockFactory(c["kernel_sizes"], c["expand_ratio"], False, 0, (c["bn_momentum"], c["bn_epsilon"]))
+    return BlockFactory(c["kernel_sizes"], c["expand_ratio"], False, 0, (c["bn_momentum"], c["bn_epsilon"]),
+                        c["arch"])
 
 
 def dense_head(xs, num_outputs, last_channel, block):

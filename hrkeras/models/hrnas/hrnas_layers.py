@@ -142,7 +142,8 @@ class FuseModule:
 class BlockFactory:
     """Builds the SearchBlock called `name`: the supernet's choice (every kernel with
     expand_ratio * C_in hidden channels; `num_tokens` tokens on identity blocks when
-    use_transformer) unless `arch` (block name -> BlockChoice) overrides it."""
+    use_transformer) unless `arch` (block name -> {"kernel_sizes", "hidden_channels",
+    "num_tokens"}) overrides it."""
 
     def __init__(self, kernel_sizes, expand_ratio, use_transformer, num_tokens, bn, arch=None):
         self.kernel_sizes = tuple(kernel_sizes)
@@ -154,7 +155,10 @@ class BlockFactory:
     def __call__(self, name, in_channels, stride, out_channels=None):
         out_channels = in_channels if out_channels is None else out_channels
         choice = self.arch.get(name)
-        if choice is None:
+        if choice is not None:
+            choice = BlockChoice(tuple(choice["kernel_sizes"]), tuple(choice["hidden_channels"]),
+                                 choice.get("num_tokens", 0))
+        else:
             tokens = self.num_tokens if stride == 1 and in_channels == out_channels else 0
             hidden = int(round(in_channels * self.expand_ratio))
             choice = BlockChoice(self.kernel_sizes, (hidden,) * len(self.kernel_sizes), tokens)

@@ -76,6 +76,14 @@ class TokenAttention(layers.Layer):
     def build(self, input_shape):
         dim = input_shape[0][-1]
         self.in_proj = self.add_weight(shape=(dim, 3 * dim), initializer="glorot_uniform", name="in_proj")
+        # 1 = the memory token takes part, 0 = masked (equals removing it); not a parameter
+        self.token_mask = self.add_weight(shape=(input_shape[1][1],), initializer="ones", trainable=False,
+                                          name="token_mask")
+
+    @property
+    def unit_masks(self):
+        """Mask variables (not parameters: `count_params` skips them)."""
+        return [self.token_mask]
 
     def call(self, inputs):
         query, memory = inputs
@@ -83,8 +91,10 @@ class TokenAttention(layers.Layer):
         q = ops.matmul(query, self.in_proj[:, :dim]) * (dim ** -0.5)
         k = ops.matmul(memory, self.in_proj[:, dim:2 * dim])
         v = ops.matmul(memory, self.in_proj[:, 2 * dim:])
-        weights = ops.softmax(ops.matmul(q, ops.transpose(k, (0, 2, 1))), axis=-1)  # [N,L,S]
-        return ops.matmul(weights, v)
+        scores = ops.matmul(q, ops.transpose(k, (0, 2, 1)))  # [N,L,S]
+        # masked keys: exp(score - 1e4 - max) is exactly 0 in float32 (and 1e4 fits float16)
+        scores = scores + (ops.cast(self.token_mask, scores.dtype) - 1.0) * 1e4
+        return ops.matmul(ops.softmax(scores, axis=-1), v)
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]

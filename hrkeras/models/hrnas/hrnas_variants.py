@@ -7,6 +7,9 @@ never run in forward (`InvertedResidualChannels.bns`), MACs = torch
 FlopCounter / 2, transformers off as shipped.
 """
 
+# `create_model(HRNAS_ARCH_MODEL, arch=...)` builds a compact architecture on the supernet's row.
+HRNAS_ARCH_MODEL = "hrnas"
+
 HRNAS_VARIANTS = {
     "hrnas_supernet": {},
 }
