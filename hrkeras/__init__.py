@@ -7,6 +7,7 @@
 from hrkeras.checkpoints import CheckpointMismatchError, describe_checkpoint, load_checkpoint, read_state_dict
 from hrkeras.complexity import count_macs, count_params
 from hrkeras.models.backbone import Backbone
+from hrkeras.models.hrnas.hrnas_backbone import HRNASBackbone
 from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
 from hrkeras.models.registry import create_backbone, create_model, list_models
