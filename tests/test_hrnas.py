@@ -9,6 +9,7 @@ import pytest
 import hrkeras
 from checkpoint_cases import TOLERANCE, case_names, feature_errors, load_case, relative_error
 from hrkeras.complexity import count_macs, count_params
+from hrkeras.models.hrnas import hrnas_arch
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hrnas"
 CASES = case_names(FIXTURES)
@@ -16,10 +17,17 @@ HEAD_ARGS = ("last_channel", "head_channels")
 
 
 def build(config):
+    """The hrkeras model of a case: the supernet row, or for a searched official network
+    `hrnas` with the architecture converted from the official lists."""
     head = {k: config[k] for k in ("num_keypoints", "num_classes") if k in config}
-    return hrkeras.create_model(config["model"], task=config["task"], input_shape=config["input_shape"],
-                                head_kwargs={k: config[k] for k in HEAD_ARGS if k in config},
-                                **head, **config["overrides"])
+    kwargs = dict(task=config["task"], input_shape=config["input_shape"],
+                  head_kwargs={k: config[k] for k in HEAD_ARGS if k in config}, **head, **config["overrides"])
+    if "official_blocks" in config:
+        o = config["overrides"]
+        arch = hrnas_arch.arch_from_official(config["official_blocks"], o["stages"], config["task"],
+                                             o["stem_channels"], config["official_tokens"])
+        return hrkeras.create_model("hrnas", arch=arch, **kwargs)
+    return hrkeras.create_model(config["model"], **kwargs)
 
 
 @pytest.fixture(scope="module", params=CASES)
@@ -34,6 +42,9 @@ def test_cases_cover_every_task_and_the_transformer():
     configs = [load_case(FIXTURES, c)[1] for c in CASES]
     assert {c["task"] for c in configs} == {"pose", "segmentation", "classification"}
     assert any(c["overrides"]["use_transformer"] for c in configs)
+    searched = [c for c in configs if "official_blocks" in c]
+    assert searched and any(len(b[3]) < 3 for b in searched[0]["official_blocks"])
+    assert 0 in searched[0]["official_tokens"] and max(searched[0]["official_tokens"]) > 0
 
 
 def test_official_state_dict_imports_strictly_and_reproduces_outputs(case):
@@ -60,8 +71,9 @@ def test_transformer_keys_and_attention_macs(case):
         pytest.skip("transformers off")
     macs = count_macs(model, by_layer=True)
     attention = {k: v for k, v in macs.items() if k.endswith(("self_attn", "multihead_attn"))}
-    # 64 tokens of dimension 64: q, k, v projections and the two matmuls
-    assert attention and set(attention.values()) == {3 * 64 ** 3 + 2 * 64 ** 3}
+    # n tokens of dimension 64: q, k, v projections (3 n 64^2) and the two matmuls (2 n^2 64)
+    tokens = config.get("official_tokens", [64])
+    assert attention and set(attention.values()) == {3 * n * 64 ** 2 + 2 * n * n * 64 for n in tokens if n}
 
 
 def test_registry_row_and_tasks():

@@ -98,3 +98,16 @@ def test_arch_goes_with_the_hrnas_name_only():
         hrkeras.create_model("hrnas")
     with pytest.raises(ValueError, match="arch= goes with"):
         hrkeras.create_model("hrnas_supernet", arch={})
+
+
+def test_official_block_order_of_the_supernet():
+    """67 blocks in the official searched classifier's list (checkpoint.json); 44 identity blocks
+    hold transformers (the length of the official `transformer_dict` lists)."""
+    from hrkeras.models.hrnas.hrnas_backbone import SUPERNET_STAGES
+
+    names = hrnas_arch.official_block_names(SUPERNET_STAGES, "classification")
+    assert len(names) == 67 and len(set(names)) == 67
+    assert sum(identity for _, identity in names) == 44
+    assert names[:3] == [("features_0_fuse_layers_0_0", True), ("features_1_branches_0_0", True),
+                         ("features_2_fuse_layers_0_0", False)]
+    assert hrnas_arch.official_block_names(SUPERNET_STAGES, "pose")[-1] == ("transform", False)

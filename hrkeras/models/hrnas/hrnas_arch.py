@@ -174,3 +174,45 @@ def load_arch(arch):
     if arch.get("format") != FORMAT:
         raise ValueError(f"not an HR-NAS architecture file (format {arch.get('format')!r}, expected {FORMAT!r})")
     return dict(arch.get("backbone", {})), arch["blocks"]
+
+
+def official_block_names(stages, task, stem_channels=(24, 24)):
+    """[(name, identity)] of the SearchBlocks in the order the official code constructs them
+    (its `checkpoint.json` / `output_network` lists and `transformer_dict` follow it);
+    identity = stride 1 with equal widths, the blocks that may hold a transformer."""
+    names, channels = [], [stem_channels[-1]]
+    for s, (n_out, blocks, widths) in enumerate(stages):
+        fuse, n_in = f"features_{2 * s}_fuse_layers", len(channels)
+        rows = n_in if n_out > n_in else n_out
+        for i in range(rows):
+            names += [(f"{fuse}_{i}_{j}" + ("" if i == j else "_0"), i == j and channels[i] == widths[i])
+                      for j in range(max(0, i - 1), min(n_in, i + 2))]
+        names += [(f"{fuse}_{b}_0", False) for b in range(rows, n_out)]
+        names += [(f"features_{2 * s + 1}_branches_{b}_{k}", True) for b, n in enumerate(blocks) for k in range(n)]
+        channels = list(widths)
+    if task == "classification":  # head blocks change width or stride
+        head = f"features_{2 * len(stages)}"
+        names += [(f"{head}_incre_modules_{i}", False) for i in range(len(channels))]
+        names += [(f"{head}_downsamp_modules_{i}", False) for i in range(len(channels) - 1)]
+    elif task in ("pose", "segmentation"):
+        names.append(("transform", False))
+    return names
+
+
+def arch_from_official(blocks, stages, task, stem_channels=(24, 24), tokens=None):
+    """Architecture file dict of an official searched network: `blocks` = its list of
+    [out_channels, 1, stride, kernel_sizes, hidden_channels, expand] (checkpoint.json),
+    `tokens` = its optional token counts of the identity blocks (`transformer_dict`)."""
+    names = official_block_names(stages, task, stem_channels)
+    if len(blocks) != len(names):
+        raise ValueError(f"{len(blocks)} official blocks for a {task} network of {len(names)} blocks")
+    arch = {n: {"kernel_sizes": list(b[3]), "hidden_channels": list(b[4]), "num_tokens": 0}
+            for (n, _), b in zip(names, blocks)}
+    identity = [n for n, is_identity in names if is_identity]
+    if tokens is not None:
+        if len(tokens) != len(identity):
+            raise ValueError(f"{len(tokens)} token counts for {len(identity)} identity blocks")
+        for name, n in zip(identity, tokens):
+            arch[name]["num_tokens"] = int(n)
+    backbone = {"stages": [[n, list(b), list(c)] for n, b, c in stages], "stem_channels": list(stem_channels)}
+    return {"format": FORMAT, "backbone": backbone, "blocks": arch}
