@@ -1,5 +1,8 @@
 """HR-NAS: supernet parity with the official code (state dicts, params, MACs) and the registry."""
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -160,3 +163,20 @@ def test_full_supernet_equals_the_official_code(task, shape, use_transformer, pa
     model = hrkeras.create_model("hrnas_supernet", task=task, input_shape=shape, use_transformer=use_transformer)
     assert count_params(model) == params
     assert count_macs(model) == macs
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir(os.environ.get("HRNAS_SOURCE", "/nonexistent")),
+                    reason="official HR-NAS source not given (HRNAS_SOURCE; see make_hrnas_fixtures.py)")
+def test_committed_fixtures_are_what_the_script_makes(tmp_path):
+    script = Path(__file__).parent / "fixtures" / "make_hrnas_fixtures.py"
+    reference = Path(__file__).parents[1] / ".venv-ref" / "bin" / "python"  # torch (tests/fixtures/install_reference.sh)
+    python = os.environ.get("HRKERAS_REFERENCE_PYTHON", str(reference) if reference.exists() else sys.executable)
+    done = subprocess.run([python, str(script), "--out", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert case_names(tmp_path) == CASES
+    for case in CASES:
+        fresh, committed = load_case(tmp_path, case)[0], load_case(FIXTURES, case)[0]
+        for key in committed:
+            scale = float(np.abs(committed[key]).max()) or 1.0
+            np.testing.assert_allclose(fresh[key], committed[key], rtol=1e-5, atol=1e-5 * scale, err_msg=f"{case}: {key}")

@@ -111,3 +111,14 @@ def test_official_block_order_of_the_supernet():
     assert names[:3] == [("features_0_fuse_layers_0_0", True), ("features_1_branches_0_0", True),
                          ("features_2_fuse_layers_0_0", False)]
     assert hrnas_arch.official_block_names(SUPERNET_STAGES, "pose")[-1] == ("transform", False)
+
+
+def test_keras_file_round_trip_of_a_compact_network_with_transformers(supernet, tmp_path):
+    model, x, config = supernet
+    keep = _keep(model, "tokens", np.random.default_rng(2))
+    compact = _build(model, keep, config)
+    hrnas_arch.transfer_weights(model, compact, keep)
+    compact.save(tmp_path / "compact.keras")
+    loaded = keras.models.load_model(tmp_path / "compact.keras")
+    assert hrnas_arch.architecture(loaded) == hrnas_arch.architecture(compact)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(compact(x)))
