@@ -122,3 +122,22 @@ def test_keras_file_round_trip_of_a_compact_network_with_transformers(supernet, 
     loaded = keras.models.load_model(tmp_path / "compact.keras")
     assert hrnas_arch.architecture(loaded) == hrnas_arch.architecture(compact)
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(compact(x)))
+
+
+def test_masked_units_have_zero_importance(supernet):
+    """keep_by_threshold (the official |gamma| rule) finds exactly the units apply_masks masked."""
+    model, _, _ = supernet
+    keep = _keep(model, "channels", np.random.default_rng(3))
+    for block, entry in _keep(model, "tokens", np.random.default_rng(4)).items():
+        if "tokens" in entry:
+            keep[block]["tokens"] = entry["tokens"]
+    masked = model.__class__.from_config(model.get_config())
+    masked.set_weights(model.get_weights())
+    hrnas_arch.apply_masks(masked, keep)
+    found = hrnas_arch.keep_by_threshold(masked, 0.0)
+    assert found.keys() == keep.keys()
+    for block, entry in keep.items():
+        assert all((a == b).all() for a, b in zip(found[block]["hidden"], entry["hidden"]))
+        assert ("tokens" in entry) == ("tokens" in found[block])
+        if "tokens" in entry:
+            assert (found[block]["tokens"] == entry["tokens"]).all()

@@ -8,8 +8,8 @@ A *keep* selection is {block: {"hidden": [bool [h_p] per path], "tokens": bool [
 (blocks or entries left out keep everything). Masking it in a network and
 building the compact network it describes from the same weights give the same
 outputs: a masked channel's depthwise BN is zeroed (its ReLU output is 0), a
-masked token is excluded from both attentions' keys and its reverse projection
-row is zeroed; a block with no channel left also zeroes `pw_bn`, a transformer
+masked token is excluded from both attentions' keys, its reverse projection
+row and its projector BN are zeroed; a block with no channel left also zeroes `pw_bn`, a transformer
 with no token left also zeroes `reverse_norm`, which is what removing them does.
 
 An architecture is {block: {"kernel_sizes", "hidden_channels", "num_tokens"}};
@@ -110,6 +110,7 @@ def apply_masks(model, keep):
             _zero(layers[f"{block}_pw_bn"], slice(None))
         if arch[block]["num_tokens"]:
             t = f"{block}_transformer"
+            _zero(layers[f"{t}_input_norm"], ~tokens)  # importance 0, like a masked channel
             for attn in ("encoder_self_attn", "decoder_multihead_attn"):
                 layers[f"{t}_{attn}"].token_mask.assign(tokens.astype("float32"))
             proj = layers[f"{t}_reverse_proj"].kernel

@@ -107,7 +107,8 @@ def stem(x, channels, bn, name="downsamples"):
 
 
 class ParallelModule:
-    """Per-branch chains of stride-1 search blocks (`{name}.branches.{b}.{k}`); xs: [N,H/2^(b+2),W/2^(b+2),C_b]."""
+    """Per-branch chains of stride-1 search blocks (`{name}.branches.{b}.{k}`);
+    xs: [N,H/2^(b+2),W/2^(b+2),C_b] -> same shapes."""
 
     def __init__(self, num_blocks, block, name):
         self.num_blocks = list(num_blocks)
@@ -129,7 +130,8 @@ class FuseModule:
     a stride-2 block, F_ij (j > i) a block then nearest x2 upsampling; new branch b
     (when the number of branches grows) = stride-2 block on the fused branch b-1, no ReLU.
 
-    `block(name, in_channels, stride)` returns the SearchBlock factory of one unit.
+    `block(name, in_channels, stride, out_channels)` returns the SearchBlock called `name`
+    (a BlockFactory). xs: [N,H/2^(i+2),W/2^(i+2),C_i] -> one tensor per out_channels.
     """
 
     def __init__(self, out_channels, block, name):
