@@ -145,6 +145,32 @@ def test_tiny_models_run_gpu_only_on_litert(which):
     assert float16.ok and float16.gpu_accelerated and float16.constant_dtypes["float16"], str(float16)
 
 
+def test_tiny_supernet_quantizes_to_int8_for_the_gpu():
+    """Transformers off: `pw_bn` after the sum of the paths folds into their projections, the grouped
+    residual equalizes and quantizes per output channel; all-int8 weights, GPU-only on LiteRT.
+    (The transformer has no int8 form yet.)"""
+    from conftest import calibrate_batch_norm
+    from hrkeras.convert.equalize import equalize_ranges
+    from hrkeras.convert.export import convert
+    from hrkeras.convert.fold import fold_batch_norm
+    from hrkeras.convert.qat import quantize_model
+    from hrkeras.convert.verify import verify
+
+    model = _tiny("pose")
+    calibrate_batch_norm(model, (64, 32, 3))
+    images = np.random.default_rng(1).standard_normal((4, 64, 32, 3)).astype("float32")
+    want = keras.ops.convert_to_numpy(model(images))
+    folded = fold_batch_norm(model)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in folded.layers)
+    assert relative_error(equalize_ranges(folded, images)(images), want) <= TOLERANCE
+    qat = quantize_model(model, calibration=images)
+    for k in range(2):  # the first training steps set the activation ranges
+        qat(images[2 * k:2 * k + 2], training=True)
+    int8 = verify(convert(qat, "qat"), sample=images[:1])
+    assert not int8.static_problems and int8.gpu_accelerated and int8.constant_dtypes["int8"], str(int8)
+    assert not int8.constant_dtypes["float32"]
+
+
 # official supernet (configs/*.yml, commit 003c3b6): params without the 89,856 never-run BN params
 # (with them: +89,856 pose/seg, +95,904 cls), MACs = FlopCounter / 2
 OFFICIAL = [

@@ -9,11 +9,10 @@ and `..._transformer_*`.
 import math
 from dataclasses import dataclass
 
-import numpy as np
-from keras import layers, ops
-from keras.saving import register_keras_serializable
+from keras import layers
 
 from hrkeras.layers.conv import conv
+from hrkeras.layers.grouped import GroupedConv2D
 from hrkeras.layers.resize import Resize
 
 from .hrnas_transformer import LightweightTransformer
@@ -26,26 +25,6 @@ class BlockChoice:
     kernel_sizes: tuple
     hidden_channels: tuple
     num_tokens: int = 0
-
-
-@register_keras_serializable(package="hrkeras")
-class GroupedConv2D(layers.Conv2D):
-    """Grouped Conv2D whose graph runs one dense convolution with the block-diagonal kernel.
-
-    Weights, parameter count and MACs are the grouped convolution's; LiteRT's GPU
-    accelerator computes grouped CONV_2D wrongly (measured: 0.5 of the output range),
-    while the block-diagonal kernel is folded to a constant of an ordinary CONV_2D.
-    """
-
-    def build(self, input_shape):
-        super().build(input_shape)
-        c_in, group_in, group_out = input_shape[-1], input_shape[-1] // self.groups, self.filters // self.groups
-        rows, cols = np.arange(c_in)[:, None] // group_in, np.arange(self.filters)[None, :] // group_out
-        self._block_mask = (rows == cols).astype("float32")[None, None]  # [1,1,C_in,C_out]
-
-    def convolution_op(self, inputs, kernel):
-        dense = ops.concatenate([kernel] * self.groups, axis=2) * ops.cast(self._block_mask, kernel.dtype)
-        return super().convolution_op(inputs, dense)
 
 
 def conv_bn_act(x, filters, kernel_size, name, bn, strides=1, depthwise=False, act=True):
