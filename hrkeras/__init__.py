@@ -20,8 +20,9 @@ from hrkeras.inferencer import Pose, PoseInferencer
 from hrkeras.models.backbone import Backbone
 from hrkeras.models.constructors import (
     HRNetW18, HRNetW18Small, HRNetW18SmallV2, HRNetW30, HRNetW32, HRNetW40, HRNetW44, HRNetW48, HRNetW64,
-    LiteHRNet18, LiteHRNet30, NaiveLiteHRNet18, WiderNaiveLiteHRNet18,
+    HRNASSupernet, LiteHRNet18, LiteHRNet30, NaiveLiteHRNet18, WiderNaiveLiteHRNet18,
 )
+from hrkeras.models.hrnas.hrnas_backbone import HRNASBackbone
 from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
 from hrkeras.models.registry import create_backbone, create_model, list_models
@@ -32,9 +33,9 @@ from hrkeras.training import losses as _losses, schedules as _schedules  # noqa:
 
 __version__ = "0.1.0"
 __all__ = [
-    "Backbone", "CheckpointMismatchError", "FeaturePyramid", "HRNetBackbone", "ImageClassifier", "LiteHRNetBackbone",
+    "Backbone", "CheckpointMismatchError", "FeaturePyramid", "HRNASBackbone", "HRNetBackbone", "ImageClassifier", "LiteHRNetBackbone",
     "Pose", "PoseEstimator", "PoseInferencer", "Segmenter", "count_macs", "count_params", "create_backbone",
     "create_model", "describe_checkpoint", "list_models", "list_pretrained", "load_checkpoint", "read_state_dict",
     "HRNetW18Small", "HRNetW18SmallV2", "HRNetW18", "HRNetW30", "HRNetW32", "HRNetW40", "HRNetW44", "HRNetW48",
-    "HRNetW64", "LiteHRNet18", "LiteHRNet30", "NaiveLiteHRNet18", "WiderNaiveLiteHRNet18",
+    "HRNetW64", "LiteHRNet18", "LiteHRNet30", "NaiveLiteHRNet18", "WiderNaiveLiteHRNet18", "HRNASSupernet",
 ]

@@ -1,6 +1,7 @@
 """Parameter and multiply-add counting.
 
-`count_macs` counts the multiply-adds of convolutions and dense layers (one
+`count_macs` counts the multiply-adds of convolutions, dense layers and
+attention (projections and its two matmuls; one
 multiply-add = 1, biases and element-wise ops not counted) from the static
 output shapes of the graph. That is the convention of
 `torch.utils.flop_counter` divided by two and of the HRNet papers'
@@ -19,7 +20,7 @@ def _layers(model):
 
 
 def count_params(model):
-    """Parameters as PyTorch counts them: all weights except BatchNorm moving statistics.
+    """Parameters as PyTorch counts them: all weights except BatchNorm moving statistics (and masks).
 
     Equals `sum(p.numel() for p in torch_model.parameters())` of the reference.
     """
@@ -27,6 +28,7 @@ def count_params(model):
     for layer in _layers(model):
         if isinstance(layer, layers.BatchNormalization):
             skip.update(id(v) for v in (layer.moving_mean, layer.moving_variance))
+        skip.update(id(v) for v in getattr(layer, "unit_masks", ()))  # HR-NAS search masks
     for v in model.weights:
         if id(v) in skip or id(v) in seen:
             continue
@@ -36,7 +38,10 @@ def count_params(model):
 
 
 def layer_macs(layer):
-    """Multiply-adds of one conv/dense layer at its built output shape, else 0."""
+    """Multiply-adds of one conv/dense layer (or a layer with `macs()`, e.g. attention) at its
+    built output shape, else 0."""
+    if hasattr(layer, "macs"):
+        return layer.macs()
     if isinstance(layer, layers.DepthwiseConv2D):
         kernel = layer.kernel.shape  # [kh, kw, C, multiplier]
         return int(np.prod(layer.output.shape[1:])) * kernel[0] * kernel[1]

@@ -18,11 +18,13 @@ HEAD_PREFIXES = ("keypoint_head.", "head.")
 # Not weights of the network: BN step counters, loss class weights, preprocessing constants.
 IGNORED_SUFFIXES = ("num_batches_tracked",)
 IGNORED_PREFIXES = ("loss.", "data_preprocessor.")
+# HR-NAS search blocks' per-kernel "distillation" BNs (`...bns.{i}.*`), which never run in forward.
+IGNORED_INFIXES = (".bns.",)
 
 
 def normalize_key(key):
     """Key of any supported layout -> hrkeras module path + parameter, or None if not a weight."""
-    if key.endswith(IGNORED_SUFFIXES) or key.startswith(IGNORED_PREFIXES):
+    if key.endswith(IGNORED_SUFFIXES) or key.startswith(IGNORED_PREFIXES) or any(s in key for s in IGNORED_INFIXES):
         return None
     stripped = True
     while stripped:

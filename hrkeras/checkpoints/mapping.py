@@ -10,6 +10,8 @@ module paths with "." -> "_"):
 | DepthwiseConv2D      | weight [C, 1, kh, kw] -> depthwise_kernel [kh, kw, C, 1]; bias |
 | Dense                | weight [O, I] -> kernel [I, O]; bias                        |
 | BatchNormalization   | weight -> gamma, bias -> beta, running_mean -> moving_mean, running_var -> moving_variance |
+| LayerNormalization   | weight -> gamma, bias -> beta                               |
+| other (`torch_weights()`) | the layer's own {parameter: (variable, transpose)}      |
 """
 from dataclasses import dataclass
 
@@ -40,6 +42,10 @@ class Slot:
 
 
 def _layer_slots(layer):
+    if hasattr(layer, "torch_weights"):
+        return {param: Slot(var, perm) for param, (var, perm) in layer.torch_weights().items()}
+    if isinstance(layer, layers.LayerNormalization):
+        return {"weight": Slot(layer.gamma, ()), "bias": Slot(layer.beta, ())}
     if isinstance(layer, layers.BatchNormalization):
         return {"weight": Slot(layer.gamma, ()), "bias": Slot(layer.beta, ()),
                 "running_mean": Slot(layer.moving_mean, ()), "running_var": Slot(layer.moving_variance, ())}

@@ -6,6 +6,7 @@ from hrkeras.models.registry import FAMILIES, create_model
 PUBLISHED_UNITS = {
     "hrnet": ("GFLOPs = conv+linear MACs / 2^30", count_macs, 2**30),
     "litehrnet": ("MFLOPs = torchstat convention / 2^20", count_torchstat_flops, 2**20),
+    "hrnas": ("GMACs of the official code (FlopCounter / 2) / 1e9", count_macs, 1e9),
 }
 
 

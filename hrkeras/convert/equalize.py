@@ -183,6 +183,10 @@ def _rescaled_conv(layer, x, s_in, s_out):
     kernel, *bias = [w.astype("float64") for w in layer.get_weights()]
     if isinstance(layer, layers.DepthwiseConv2D):
         kernel = kernel / s_in[:, None] * s_out.reshape(kernel.shape[2:])
+    elif layer.groups > 1:  # kernel [kh, kw, C_in / groups, C_out]: entry (j, o) reads channel group(o) * C_in/groups + j
+        per_group, out_per_group = kernel.shape[2], kernel.shape[3] // layer.groups
+        channel = (np.arange(kernel.shape[3]) // out_per_group)[None, :] * per_group + np.arange(per_group)[:, None]
+        kernel = kernel / s_in[channel] * s_out
     else:
         kernel = kernel / s_in[:, None] * s_out
     new = type(layer).from_config(layer.get_config())

@@ -15,6 +15,8 @@ GPU_OPS = frozenset({
     "FULLY_CONNECTED", "HARD_SWISH", "LOGISTIC", "MAX_POOL_2D", "MEAN", "MUL", "PAD", "QUANTIZE", "RELU",
     "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "SLICE", "SOFTMAX", "SPLIT", "SPLIT_V",
     "STRIDED_SLICE", "SUB", "TANH", "TRANSPOSE",
+    # HR-NAS's lightweight transformer (attention matmuls, LayerNorm); run GPU-only in tests/test_hrnas.py
+    "BATCH_MATMUL", "NEG", "RSQRT", "SQUARED_DIFFERENCE",
 })
 GATHER_OPS = frozenset({"GATHER", "GATHER_ND"})
 
@@ -122,6 +124,10 @@ KERAS_LAYERS = frozenset({
     "InputLayer", "Conv2D", "DepthwiseConv2D", "BatchNormalization", "ReLU", "Activation", "Add",
     "Multiply", "Concatenate", "ZeroPadding2D", "AveragePooling2D", "GlobalAveragePooling2D", "Dense",
     "Resize", "ChannelShuffle", "ConcatShuffle", "ChannelSplit", "AdaptiveAveragePool2D",
+    "Dropout",  # identity at inference: no op in the flatbuffer (HR-NAS classifier, tests/test_hrnas.py)
+    "GroupedConv2D",  # HR-NAS residual: one dense CONV_2D (tests/test_hrnas.py)
+    # HR-NAS's lightweight transformer (tests/test_hrnas.py)
+    "CoordinateChannels", "LearnedQueries", "TokenAttention", "LayerNormalization", "Reshape", "Permute",
 })
 
 

@@ -21,13 +21,16 @@ from keras import layers
 from hrkeras.convert.equalize import equalize_ranges
 from hrkeras.convert.fold import consumers, copy_layer, flat_model, fold_batch_norm, is_relu
 from hrkeras.convert.quantizers import (FakeQuant, QuantAdaptiveAveragePool2D, QuantConcatenate, QuantConcatShuffle,
-                                        QuantConv2D, QuantDense, QuantDepthwiseConv2D, QuantReLU, QuantResize)
+                                        QuantConv2D, QuantDense, QuantDepthwiseConv2D, QuantGroupedConv2D, QuantReLU,
+                                        QuantResize)
+from hrkeras.layers.grouped import GroupedConv2D
 from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
 from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit, ConcatShuffle
 
 QUANT_CLASSES = {
     layers.Conv2D: QuantConv2D,
+    GroupedConv2D: QuantGroupedConv2D,
     layers.DepthwiseConv2D: QuantDepthwiseConv2D,
     layers.Dense: QuantDense,
     Resize: QuantResize,

@@ -20,6 +20,7 @@ import keras
 from keras import layers, ops
 from keras.saving import register_keras_serializable
 
+from hrkeras.layers.grouped import GroupedConv2D
 from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
 from hrkeras.layers.shuffle import ConcatShuffle
@@ -147,6 +148,14 @@ def fake_quants(model):
 @register_keras_serializable(package="hrkeras")
 class QuantConv2D(layers.Conv2D):
     """Conv2D with its kernel [kh, kw, in, out] fake-quantized per output channel."""
+
+    def convolution_op(self, inputs, kernel):
+        return super().convolution_op(inputs, quantize_kernel(kernel))
+
+
+@register_keras_serializable(package="hrkeras")
+class QuantGroupedConv2D(GroupedConv2D):
+    """GroupedConv2D with its kernel [kh, kw, in / groups, out] fake-quantized per output channel."""
 
     def convolution_op(self, inputs, kernel):
         return super().convolution_op(inputs, quantize_kernel(kernel))

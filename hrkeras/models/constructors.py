@@ -9,6 +9,7 @@ from hrkeras.models.registry import create_model
 __all__ = [
     "HRNetW18Small", "HRNetW18SmallV2", "HRNetW18", "HRNetW30", "HRNetW32", "HRNetW40", "HRNetW44",
     "HRNetW48", "HRNetW64", "LiteHRNet18", "LiteHRNet30", "NaiveLiteHRNet18", "WiderNaiveLiteHRNet18",
+    "HRNASSupernet",
 ]
 
 
@@ -257,3 +258,23 @@ def WiderNaiveLiteHRNet18(task="pose", **kwargs):
         (None, 64, 48, 17)
     """
     return create_model("wider_naive_litehrnet_18", task=task, **kwargs)
+
+
+def HRNASSupernet(task="pose", use_transformer=False, **kwargs):
+    """The HR-NAS supernet of the official code: search blocks with 3/5/7 kernel paths over 1..4 branches, and
+    lightweight transformers when `use_transformer` (hrkeras.create_model("hrnas", arch=...) builds a searched one).
+
+    Ding et al., CVPR 2021.
+
+    Args:
+        task: str, "pose" | "classification" | "segmentation" | "backbone".
+        use_transformer: bool, a LightweightTransformer beside the kernel paths of every block that keeps its shape.
+        **kwargs: hrkeras.create_model's arguments, e.g. input_shape=(256, 192, 3).
+
+    Example:
+        >>> import hrkeras
+        >>> model = hrkeras.HRNASSupernet(input_shape=(256, 192, 3))
+        >>> model.output.shape  # heatmaps at 1/4 resolution, 17 COCO keypoints
+        (None, 64, 48, 17)
+    """
+    return create_model("hrnas_supernet", task=task, use_transformer=use_transformer, **kwargs)

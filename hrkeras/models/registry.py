@@ -10,6 +10,10 @@ from hrkeras.checkpoints.loader import load_checkpoint
 from hrkeras.errors import UsageError
 from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.hrnet.hrnet_variants import HRNET_PUBLISHED, HRNET_VARIANTS
+from hrkeras.models.hrnas.hrnas_arch import load_arch
+from hrkeras.models.hrnas.hrnas_backbone import HRNASBackbone
+from hrkeras.models.hrnas.hrnas_tasks import build_task as hrnas_task
+from hrkeras.models.hrnas.hrnas_variants import HRNAS_ARCH_MODEL, HRNAS_PUBLISHED, HRNAS_VARIANTS
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
 from hrkeras.models.litehrnet.litehrnet_variants import LITEHRNET_PUBLISHED, LITEHRNET_VARIANTS
 from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator, Segmenter
@@ -31,6 +35,7 @@ class Family:
     published: dict
     task_options: dict  # task -> backbone kwargs
     pose_head: str
+    build_task: object = None  # task(task, backbone, num_keypoints, num_classes, name, **head_kwargs), own heads
     tasks: tuple = field(init=False)
 
     def __post_init__(self):
@@ -53,6 +58,17 @@ FAMILIES = {
         LiteHRNetBackbone, LITEHRNET_VARIANTS, LITEHRNET_PUBLISHED,
         task_options={"pose": {}, "segmentation": {}, "pyramid": {}, "backbone": {}},
         pose_head="iterative",
+    ),
+    "hrnas": Family(
+        HRNASBackbone, HRNAS_VARIANTS, HRNAS_PUBLISHED,
+        task_options={
+            "pose": dict(bn_momentum=0.1, bn_epsilon=1e-5),  # official keypoint config
+            "segmentation": dict(bn_momentum=0.01, bn_epsilon=1e-3),
+            "classification": dict(bn_momentum=0.01, bn_epsilon=1e-3),
+            "backbone": {},
+        },
+        pose_head="hrnas",
+        build_task=hrnas_task,
     ),
 }
 
@@ -83,7 +99,7 @@ def create_backbone(name, task="backbone", input_shape=None, **kwargs):
 
 
 def create_model(name, task="pose", input_shape=None, num_keypoints=None, num_classes=None, weights=None,
-                 head_kwargs=None, cache_dir=None, **kwargs):
+                 head_kwargs=None, cache_dir=None, arch=None, **kwargs):
     """Build variant `name` for `task`, optionally with weights.
 
     Args:
@@ -103,13 +119,21 @@ def create_model(name, task="pose", input_shape=None, num_keypoints=None, num_cl
             `head_channels`, `num_features`).
         cache_dir: folder of downloaded weights (default: $HRKERAS_CACHE, else
             ~/.cache/hrkeras/weights).
-        **kwargs: backbone overrides (e.g. widths=...).
+        arch: with name "hrnas", an HR-NAS architecture (JSON path or dict,
+            hrkeras.models.hrnas.hrnas_arch) to build compactly.
+        **kwargs: backbone overrides (e.g. widths=..., or use_transformer=True for HR-NAS).
 
     Example:
         >>> model = create_model("litehrnet_18", weights="coco")  # doctest: +SKIP
         >>> model.input_shape  # doctest: +SKIP
         (None, 256, 192, 3)
     """
+    if (name == HRNAS_ARCH_MODEL) != (arch is not None):
+        raise UsageError(f"arch= goes with the model name {HRNAS_ARCH_MODEL!r} only",
+                         fix=f'hrkeras.create_model("{HRNAS_ARCH_MODEL}", arch="arch.json", task=...)')
+    if arch is not None:  # the supernet's row with the architecture's blocks
+        overrides, blocks = load_arch(arch)
+        name, kwargs = "hrnas_supernet", {**overrides, **kwargs, "arch": blocks}
     family = get_family(name)
     if is_tag(weights):
         entry = find_entry(name, task, weights)
@@ -123,6 +147,8 @@ def create_model(name, task="pose", input_shape=None, num_keypoints=None, num_cl
     head_kwargs = dict(head_kwargs or {})
     if task == "backbone":
         model = backbone
+    elif family.build_task is not None:
+        model = family.build_task(task, backbone, num_keypoints or 17, num_classes, name, **head_kwargs)
     elif task == "pose":
         model = PoseEstimator(backbone, num_keypoints=num_keypoints or 17, head=family.pose_head, name=name,
                               **head_kwargs)

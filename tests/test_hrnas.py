@@ -1,0 +1,208 @@
+"""HR-NAS: supernet parity with the official code (state dicts, params, MACs) and the registry."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import hrkeras
+from checkpoint_cases import TOLERANCE, case_names, feature_errors, load_case, relative_error
+from hrkeras.complexity import count_macs, count_params
+from hrkeras.models.hrnas import hrnas_arch
+
+FIXTURES = Path(__file__).parent / "fixtures" / "hrnas"
+CASES = case_names(FIXTURES)
+HEAD_ARGS = ("last_channel", "head_channels")
+
+
+def build(config):
+    """The hrkeras model of a case: the supernet row, or for a searched official network
+    `hrnas` with the architecture converted from the official lists."""
+    head = {k: config[k] for k in ("num_keypoints", "num_classes") if k in config}
+    kwargs = dict(task=config["task"], input_shape=config["input_shape"],
+                  head_kwargs={k: config[k] for k in HEAD_ARGS if k in config}, **head, **config["overrides"])
+    if "official_blocks" in config:
+        o = config["overrides"]
+        arch = hrnas_arch.arch_from_official(config["official_blocks"], o["stages"], config["task"],
+                                             o["stem_channels"], config["official_tokens"])
+        return hrkeras.create_model("hrnas", arch=arch, **kwargs)
+    return hrkeras.create_model(config["model"], **kwargs)
+
+
+@pytest.fixture(scope="module", params=CASES)
+def case(request):
+    io, config, checkpoint = load_case(FIXTURES, request.param)
+    model = build(config)
+    report = hrkeras.load_checkpoint(model, checkpoint)
+    return io, config, model, report
+
+
+def test_cases_cover_every_task_and_the_transformer():
+    configs = [load_case(FIXTURES, c)[1] for c in CASES]
+    assert {c["task"] for c in configs} == {"pose", "segmentation", "classification"}
+    assert any(c["overrides"]["use_transformer"] for c in configs)
+    searched = [c for c in configs if "official_blocks" in c]
+    assert searched and any(len(b[3]) < 3 for b in searched[0]["official_blocks"])
+    assert 0 in searched[0]["official_tokens"] and max(searched[0]["official_tokens"]) > 0
+
+
+def test_official_state_dict_imports_strictly_and_reproduces_outputs(case):
+    io, config, model, report = case
+    assert not report.missing and not report.unexpected
+    out_err = relative_error(model(io["input"]), io["output"])
+    assert out_err <= TOLERANCE, out_err
+    if config["task"] != "classification":
+        feature_errs = feature_errors(model, io)
+        assert len(feature_errs) == len(config["overrides"]["stages"][-1][2])
+        assert all(e <= TOLERANCE for e in feature_errs.values()), feature_errs
+
+
+def test_params_and_macs_equal_the_official_code(case):
+    """Parameters (without the never-run `bns`) exactly; MACs incl. attention = FlopCounter / 2."""
+    _, config, model, _ = case
+    assert count_params(model) == config["official_params"]
+    assert count_macs(model) == config["official_macs"]
+
+
+def test_transformer_keys_and_attention_macs(case):
+    io, config, model, _ = case
+    if not config["overrides"]["use_transformer"]:
+        pytest.skip("transformers off")
+    macs = count_macs(model, by_layer=True)
+    attention = {k: v for k, v in macs.items() if k.endswith(("self_attn", "multihead_attn"))}
+    # n tokens of dimension 64: q, k, v projections (3 n 64^2) and the two matmuls (2 n^2 64)
+    tokens = config.get("official_tokens", [64])
+    assert attention and set(attention.values()) == {3 * n * 64 ** 2 + 2 * n * n * 64 for n in tokens if n}
+
+
+def test_registry_row_and_tasks():
+    assert "hrnas_supernet" in hrkeras.list_models()
+    small = dict(stages=[[1, [1], [8]], [2, [1, 1], [8, 16]]], stem_channels=[8, 8], expand_ratio=2)
+    x = np.random.default_rng(0).standard_normal((1, 64, 64, 3)).astype("float32")
+    for task, shape in [("pose", (1, 16, 16, 17)), ("segmentation", (1, 16, 16, 19)), ("classification", (1, 1000)),
+                        ("backbone", None)]:
+        head = {"head_kwargs": {"head_channels": [8, 16]}} if task == "classification" else {}
+        model = hrkeras.create_model("hrnas_supernet", task=task, input_shape=(64, 64, 3), use_transformer=True,
+                                     **head, **small)
+        y = model(x, training=False)
+        if shape:
+            assert tuple(y.shape) == shape and np.isfinite(keras.ops.convert_to_numpy(y)).all()
+        else:
+            assert {k: tuple(v.shape) for k, v in y.items()} == {"P2": (1, 16, 16, 8), "P3": (1, 8, 8, 16)}
+
+
+def test_config_round_trip_with_transformer(case):
+    io, config, model, _ = case
+    clone = model.__class__.from_config(json.loads(json.dumps(model.get_config())))
+    clone.set_weights(model.get_weights())
+    assert relative_error(clone(io["input"]), io["output"]) <= TOLERANCE
+
+
+TINY = dict(stages=[[1, [1], [8]], [2, [0, 1], [8, 16]]], stem_channels=[8, 8], expand_ratio=2)
+
+
+def _tiny(task, **kwargs):
+    head = {"head_kwargs": {"head_channels": [8, 16], "last_channel": 16}} if task == "classification" else {}
+    return hrkeras.create_model("hrnas_supernet", task=task, input_shape=(64, 32, 3), **head, **{**TINY, **kwargs})
+
+
+def _compact_with_tokens():
+    """A compact architecture from the tiny transformer supernet: some kernels, channels and tokens gone."""
+    from hrkeras.models.hrnas import hrnas_arch
+
+    supernet = _tiny("pose", use_transformer=True)
+    rng = np.random.default_rng(0)
+    keep = {block: {"hidden": [rng.random(len(h)) < 0.5 for h in entry["hidden"]],
+                    **({"tokens": rng.random(len(entry["tokens"])) < 0.3} if "tokens" in entry else {})}
+            for block, entry in hrnas_arch.importance(supernet).items()}
+    arch = {"format": hrnas_arch.FORMAT, "backbone": {}, "blocks": hrnas_arch.compact_architecture(supernet, keep)}
+    compact = hrkeras.create_model("hrnas", arch=arch, input_shape=(64, 32, 3), **TINY)
+    hrnas_arch.transfer_weights(supernet, compact, keep)
+    return compact
+
+
+@pytest.mark.parametrize("which", ["pose_transformer", "compact", "classification"])
+def test_tiny_models_run_gpu_only_on_litert(which):
+    """GPU ops only (attention as BATCH_MATMUL + SOFTMAX, LayerNorm as MEAN / SQUARED_DIFFERENCE / RSQRT,
+    grouped residual as a dense CONV_2D, Dropout no op); float32 and float16 run GPU-only, float32
+    within 1e-4 of Keras. (QAT int8 is not supported yet: `pw_bn` follows a sum of convolutions.)"""
+    from hrkeras.convert.untrained import calibrate_batch_norm
+    from hrkeras.convert.export import convert
+    from hrkeras.convert.verify import FLOAT_GPU_TOLERANCE, KERAS_TOLERANCE, verify
+
+    model = {"pose_transformer": lambda: _tiny("pose", use_transformer=True), "compact": _compact_with_tokens,
+             "classification": lambda: _tiny("classification")}[which]()
+    calibrate_batch_norm(model)
+    x = np.random.default_rng(0).standard_normal((1, 64, 32, 3)).astype("float32")
+    float32 = verify(convert(model, "float32"), keras_model=model, sample=x)
+    assert float32.ok and float32.gpu_accelerated, str(float32)
+    assert float32.keras_error <= KERAS_TOLERANCE and float32.gpu_vs_cpu <= FLOAT_GPU_TOLERANCE
+    float16 = verify(convert(model, "float16"), sample=x)
+    assert float16.ok and float16.gpu_accelerated and float16.constant_dtypes["float16"], str(float16)
+
+
+def test_tiny_supernet_quantizes_to_int8_for_the_gpu():
+    """Transformers off: `pw_bn` after the sum of the paths folds into their projections, the grouped
+    residual equalizes and quantizes per output channel; all-int8 weights, GPU-only on LiteRT.
+    (The transformer has no int8 form yet.)"""
+    from hrkeras.convert.untrained import calibrate_batch_norm
+    from hrkeras.convert.equalize import equalize_ranges
+    from hrkeras.convert.export import convert
+    from hrkeras.convert.fold import fold_batch_norm
+    from hrkeras.convert.qat import quantize_model
+    from hrkeras.convert.verify import verify
+
+    model = _tiny("pose")
+    calibrate_batch_norm(model)
+    images = np.random.default_rng(1).standard_normal((4, 64, 32, 3)).astype("float32")
+    want = keras.ops.convert_to_numpy(model(images))
+    folded = fold_batch_norm(model)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in folded.layers)
+    assert relative_error(equalize_ranges(folded, images)(images), want) <= TOLERANCE
+    qat = quantize_model(model, calibration=images)
+    for k in range(2):  # the first training steps set the activation ranges
+        qat(images[2 * k:2 * k + 2], training=True)
+    int8 = verify(convert(qat, "qat"), sample=images[:1])
+    assert not int8.static_problems and int8.gpu_accelerated and int8.constant_dtypes["int8"], str(int8)
+    assert not int8.constant_dtypes["float32"]
+
+
+# official supernet (configs/*.yml, commit 003c3b6): params without the 89,856 never-run BN params
+# (with them: +89,856 pose/seg, +95,904 cls), MACs = FlopCounter / 2
+OFFICIAL = [
+    ("pose", (256, 192, 3), False, 10_110_053, 5_796_631_296),
+    ("pose", (256, 192, 3), True, 12_841_657, 6_003_905_280),
+    ("segmentation", (512, 1024, 3), False, 10_110_235, 61_836_632_064),
+    ("segmentation", (512, 1024, 3), True, 12_841_839, 62_043_906_048),
+    ("classification", (224, 224, 3), False, 13_243_868, 2_422_799_760),
+    ("classification", (224, 224, 3), True, 15_975_472, 2_630_073_744),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task,shape,use_transformer,params,macs", OFFICIAL)
+def test_full_supernet_equals_the_official_code(task, shape, use_transformer, params, macs):
+    model = hrkeras.create_model("hrnas_supernet", task=task, input_shape=shape, use_transformer=use_transformer)
+    assert count_params(model) == params
+    assert count_macs(model) == macs
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir(os.environ.get("HRNAS_SOURCE", "/nonexistent")),
+                    reason="official HR-NAS source not given (HRNAS_SOURCE; see make_hrnas_fixtures.py)")
+def test_committed_fixtures_are_what_the_script_makes(tmp_path):
+    script = Path(__file__).parent / "fixtures" / "make_hrnas_fixtures.py"
+    reference = Path(__file__).parents[1] / ".venv-ref" / "bin" / "python"  # torch (tests/fixtures/install_reference.sh)
+    python = os.environ.get("HRKERAS_REFERENCE_PYTHON", str(reference) if reference.exists() else sys.executable)
+    done = subprocess.run([python, str(script), "--out", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert case_names(tmp_path) == CASES
+    for case in CASES:
+        fresh, committed = load_case(tmp_path, case)[0], load_case(FIXTURES, case)[0]
+        for key in committed:
+            scale = float(np.abs(committed[key]).max()) or 1.0
+            np.testing.assert_allclose(fresh[key], committed[key], rtol=1e-5, atol=1e-5 * scale, err_msg=f"{case}: {key}")
