@@ -73,3 +73,32 @@ def test_an_import_without_tensorflow_names_the_extras(wheel, tmp_path):
     assert done.returncode == 1
     assert ("ImportError: hrkeras needs Keras 3 with a backend, and tensorflow is not installed: pick the "
             "TensorFlow build with an extra, pip install 'hrkeras[cpu]' (CPU) or 'hrkeras[gpu]'") in done.stderr
+
+
+NOTEBOOK = """
+import sys, warnings
+import numpy as np
+from skimage import data
+import hrkeras
+from hrkeras.convert.untrained import calibrate_batch_norm
+from hrkeras.convert.workflow import export_pose_model
+
+warnings.simplefilter("ignore")  # an untrained model carries no codec: the default is assumed, and said
+model = calibrate_batch_norm(hrkeras.LiteHRNet18(input_shape=(128, 96, 3)))
+people = hrkeras.PoseInferencer(model)(data.astronaut())
+assert export_pose_model(model, "lite18.tflite", check_gpu=False, accuracy=False).ok
+tflite_people = hrkeras.PoseInferencer("lite18.tflite")(data.astronaut())
+hrkeras.PoseInferencer("lite18.tflite").draw(data.astronaut(), tflite_people).save("skeleton.png")
+print(len(people[0].names), people[0].names[0], np.abs(people[0].keypoints - tflite_people[0].keypoints).max())
+"""
+
+
+@pytest.mark.slow
+def test_photo_to_skeleton_from_the_wheel_with_keras_and_tflite(wheel, tmp_path):
+    python, _ = _fresh_python(tmp_path, wheel, _dependencies(tmp_path / "deps", skip=()))
+    done = subprocess.run([str(python), "-c", NOTEBOOK], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    count, first, gap = done.stdout.split()[-3:]
+    assert (count, first) == ("17", "nose") and float(gap) <= 0.5
+    assert (tmp_path / "skeleton.png").stat().st_size > 0
