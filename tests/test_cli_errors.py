@@ -19,7 +19,7 @@ RECIPE = "litehrnet_18_synthetic_128x96"
     (["train", "--config", RECIPE, "--epochs", "two"], "argument --epochs: 'two' is not an integer"),
     (["predict", "x.jpg", "--model", "litehrnet_18", "--input-size", "0", "0", "--out", "o"],
      "argument --input-size: must be above 0, got 0"),
-    (["convert", "--model", "litehrnet_18", "--input-size", "100", "96", "--out", "a.tflite"],
+    (["convert", "--model", "litehrnet_18", "--input-size", "96", "100", "--out", "a.tflite"],
      "argument --input-size: must be a multiple of 32"),
     (["import-weights", "a.pth", "b.keras", "--input-shape", "100", "100"], "must be a multiple of 32"),
     (["predict", "x.jpg", "--model", "litehrnet_18", "--threshold", "2", "--out", "o"], "must be between 0 and 1"),
@@ -45,7 +45,7 @@ def test_bad_arguments_are_refused_in_one_line(argv, expected, capsys):
 
 def test_input_size_does_not_apply_to_a_keras_model(tmp_path, tiny_model_file, capsys):
     for command in (["predict", "x.jpg", "--out", tmp_path], ["convert", "--out", tmp_path / "a.tflite"]):
-        line = error_line(capsys, [*command, "--model", tiny_model_file, "--input-size", "96", "128"])
+        line = error_line(capsys, [*command, "--model", tiny_model_file, "--input-size", "128", "96"])
         assert "--input-size does not apply to a .keras" in line and line.endswith("drop --input-size")
 
 
@@ -117,3 +117,14 @@ def test_every_command_help_ends_with_examples(command, capsys):
     assert main([*command.split(), "--help"]) == 0
     help_text = capsys.readouterr().out
     assert f"\nexamples:\n  hrkeras {command} " in help_text and ("--debug" in help_text or command == "demo")
+
+
+def test_sizes_on_the_command_line_are_height_then_width():
+    from hrkeras.cli.main import build_parser
+
+    sizes = {}
+    for name, command in build_parser()._subparsers._group_actions[0].choices.items():
+        for action in command._actions:
+            if isinstance(action.metavar, tuple) and {"H", "W"} & set(action.metavar):
+                sizes[f"{name} {action.option_strings[0]}"] = action.metavar
+    assert sizes and all(metavar == ("H", "W") for metavar in sizes.values()), sizes

@@ -40,8 +40,8 @@ def add_parser(sub):
     p.add_argument("--resume", action="store_true", help="continue the QAT run in --workdir (e.g. after a kill)")
     p.add_argument("--calibration-samples", type=positive_int, metavar="N",
                    help=f"int8 calibration crops (default {DEFAULT_CALIBRATION})")
-    p.add_argument("--input-size", type=image_side, nargs=2, metavar=("W", "H"),
-                   help="input size of a registry model (default: the config's, else 192 256)")
+    p.add_argument("--input-size", type=image_side, nargs=2, metavar=("H", "W"),
+                   help="input height and width of a registry model (default: the config's, else 256 192)")
     p.add_argument("--out", required=True, metavar="FILE", help="the .tflite file to write")
     p.add_argument("--keep-unverified", action="store_true",
                    help="if verification fails, keep the model as OUT.unverified (default: write nothing)")
@@ -86,8 +86,8 @@ def run(args):
     check_args(args)
     config = get_config(args.config) if args.config else None
     mode = mode_of(args)
-    input_size = args.input_size or (config.input_size if config else None)
-    model = load_pose_model(args.model, args.weights, input_size)
+    input_size = args.input_size[::-1] if args.input_size else (config.input_size if config else None)
+    model = load_pose_model(args.model, args.weights, input_size)  # the loader and recipes take (W, H)
     untrained = not str(args.model).endswith(".keras") and args.weights is None
     if untrained:  # checking that an architecture deploys: make its activations trained-like first
         calibrate_batch_norm(model)

@@ -25,8 +25,8 @@ def add_parser(sub):
                    help="a .keras or .tflite file written by hrkeras, or a registry name (litehrnet_18, ...)")
     p.add_argument("--weights", help=".weights.h5 / official .pth checkpoint for a registry name, or a published "
                                      "tag (coco, coco_384x288; see hrkeras.list_pretrained())")
-    p.add_argument("--input-size", type=image_side, nargs=2, metavar=("W", "H"), default=None,
-                   help="model input for registry names (default: the --weights tag's, else 192 256)")
+    p.add_argument("--input-size", type=image_side, nargs=2, metavar=("H", "W"), default=None,
+                   help="input height and width for registry names (default: the --weights tag's, else 256 192)")
     p.add_argument("--boxes", metavar="JSON",
                    help='person boxes per image file name: {"a.jpg": [[x, y, w, h], ...]} (default: the whole image)')
     p.add_argument("--out", required=True, metavar="DIR", help="where the drawings and JSON go")
@@ -71,7 +71,8 @@ def _inferencer(args):
         from hrkeras.training.datasets import codec as recipe_codec
 
         codec, decode = recipe_codec(config), config.decode
-    model = args.model if tflite else load_pose_model(args.model, args.weights, args.input_size)
+    width_height = args.input_size and args.input_size[::-1]  # the loader takes (W, H)
+    model = args.model if tflite else load_pose_model(args.model, args.weights, width_height)
     try:
         return PoseInferencer(model, flip_test=not args.no_flip, codec=codec, decode=decode)
     except UsageError as err:
