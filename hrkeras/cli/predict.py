@@ -10,7 +10,7 @@ import numpy as np
 
 from hrkeras.cli.args import add_command, image_side, refuse, score
 from hrkeras.errors import InvalidFileError, UsageError
-from hrkeras.utils.atomic import atomic_path
+from hrkeras.utils.atomic import atomic_path, write_json
 
 EXAMPLES = """examples:
   hrkeras predict photo.jpg --model runs/litehrnet_18_synthetic_128x96/model.keras --out predictions/
@@ -89,9 +89,8 @@ def run(args):
         name = os.path.basename(path)
         people = pose(path, boxes.get(name) or None)
         stem = os.path.splitext(name)[0]
-        with atomic_path(os.path.join(args.out, f"{stem}.json")) as tmp, open(tmp, "w") as f:
-            json.dump({"image": path, "keypoint_names": list(pose.setup.names),
-                       "persons": [p.as_dict() for p in people]}, f)
+        write_json(os.path.join(args.out, f"{stem}.json"), {
+            "image": path, "keypoint_names": list(pose.setup.names), "persons": [p.as_dict() for p in people]})
         with atomic_path(os.path.join(args.out, f"{stem}_pose.jpg")) as tmp:
             pose.draw(path, people, args.threshold).save(tmp, quality=92)
         print(f"{path}: {len(people)} person(s) -> {args.out}/{stem}_pose.jpg, {stem}.json")

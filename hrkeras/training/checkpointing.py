@@ -10,7 +10,7 @@ import json
 import os
 
 from hrkeras.errors import UsageError
-from hrkeras.utils.atomic import write_bytes
+from hrkeras.utils.atomic import write_json
 from hrkeras.utils.keras_io import save_weights
 
 LATEST = "latest.json"
@@ -39,13 +39,8 @@ def read_latest(workdir):
     return record
 
 
-def write_json(path, data):
-    """Write `data` as JSON to `path` atomically."""
-    write_bytes(path, json.dumps(data, indent=1).encode())
-
-
 def write_history(workdir, history):
-    write_json(os.path.join(workdir, HISTORY), history)
+    write_json(os.path.join(workdir, HISTORY), history, indent=1)
 
 
 def save_checkpoint(model, workdir, epoch, extra=None, keep=2):
@@ -56,7 +51,7 @@ def save_checkpoint(model, workdir, epoch, extra=None, keep=2):
     folder = checkpoint_dir(workdir)
     name = f"epoch_{epoch:03d}.weights.h5"
     save_weights(model, os.path.join(folder, name))
-    write_json(os.path.join(folder, LATEST), {"epoch": epoch, "weights": name, **(extra or {})})
+    write_json(os.path.join(folder, LATEST), {"epoch": epoch, "weights": name, **(extra or {})}, indent=1)
     old = sorted(n for n in os.listdir(folder) if n.startswith("epoch_") and n.endswith(".weights.h5"))
     for stale in old[:-keep]:
         os.remove(os.path.join(folder, stale))

@@ -6,6 +6,7 @@ A full disk (or a file-size limit) raises DiskFullError naming the target.
 """
 import contextlib
 import errno
+import json
 import os
 import re
 
@@ -85,3 +86,8 @@ def write_bytes(path, data):
     """Write `data` (bytes) to `path` atomically."""
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         f.write(data)
+
+
+def write_json(path, data, **dump_kwargs):
+    """Write `data` as JSON (json.dumps with `dump_kwargs`) to `path` atomically."""
+    write_bytes(path, json.dumps(data, **dump_kwargs).encode())

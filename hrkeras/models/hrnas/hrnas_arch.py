@@ -21,6 +21,8 @@ import os
 
 import numpy as np
 
+from hrkeras.utils.atomic import write_json
+
 FORMAT = "hrkeras.hrnas.arch/1"
 # Channel (token) axis of each weight of the layers a keep selection slices; None = copied whole.
 _PATH_AXES = {"0_0": (3,), "0_1": (0, 0, 0, 0), "1_0": (2,), "1_1": (0, 0, 0, 0), "2": (2,)}  # `ops.{p}.*`
@@ -163,8 +165,7 @@ def save_arch(model, path, keep=None):
     """Write the architecture of `model` (after `keep`, if given) as a JSON file."""
     config = {k: _arch_config(model)[k] for k in ("stages", "stem_channels", "expand_ratio", "kernel_sizes")}
     blocks = compact_architecture(model, keep or {})
-    with open(path, "w") as f:
-        json.dump({"format": FORMAT, "backbone": config, "blocks": blocks}, f, indent=1)
+    write_json(path, {"format": FORMAT, "backbone": config, "blocks": blocks}, indent=1)
 
 
 def load_arch(arch):

@@ -21,7 +21,7 @@ import numpy as np
 
 from hrkeras.training.data.coco_meta import coco_category
 from hrkeras.training.data.synthetic_scene import SceneConfig, render_scene
-from hrkeras.utils.atomic import atomic_path
+from hrkeras.utils.atomic import write_json
 
 GENERATOR_VERSION = 1
 MANIFEST = "synthetic_manifest.json"
@@ -70,12 +70,6 @@ def _coco(split, results, params):
     return {"info": info, "images": images, "annotations": annotations, "categories": [coco_category()]}
 
 
-def _write_json(path, data):
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, separators=(",", ":"))
-
-
 def _generate(root, split, count, params, config, workers):
     image_dir = os.path.join(root, split)
     os.makedirs(image_dir, exist_ok=True)
@@ -92,7 +86,8 @@ def _generate(root, split, count, params, config, workers):
     for stale in set(os.listdir(image_dir)) - set(names):
         if _IMAGE_NAME.match(stale):
             os.remove(os.path.join(image_dir, stale))
-    _write_json(os.path.join(root, "annotations", f"person_keypoints_{split}.json"), _coco(split, results, params))
+    write_json(os.path.join(root, "annotations", f"person_keypoints_{split}.json"), _coco(split, results, params),
+               separators=(",", ":"))
 
 
 def _check(splits, seed, workers):
@@ -135,9 +130,9 @@ def make_synthetic_dataset(root, splits=None, seed=0, config=SceneConfig(), work
         if manifest["splits"].get(split) == count and os.path.exists(ann_files[split]):
             continue
         manifest["splits"].pop(split, None)
-        _write_json(manifest_path, manifest)
+        write_json(manifest_path, manifest, separators=(",", ":"))
         _generate(root, split, int(count), params, config, workers)
         manifest["splits"][split] = int(count)
-        _write_json(manifest_path, manifest)
+        write_json(manifest_path, manifest, separators=(",", ":"))
         generated.append(split)
     return SyntheticDataset(root, ann_files, {s: os.path.join(root, s) for s in splits}, tuple(generated))
