@@ -55,14 +55,16 @@ def test_schedule_warmup_then_cosine():
 
 def test_recipe_schedule_by_name():
     from hrkeras.training.configs import get_config
-    from hrkeras.training.schedules import WarmupCosine
-    from hrkeras.training.trainer import _schedule
+    from hrkeras.training.schedules import WarmupCosine, WarmupPoly, build_schedule
 
     config = get_config("litehrnet_18_synthetic_128x96").replace(lr_schedule="cosine", epochs=3)
-    schedule = _schedule(config, steps_per_epoch=10)
+    schedule = build_schedule(config, steps_per_epoch=10)
     assert isinstance(schedule, WarmupCosine) and schedule.total_steps == 30
-    with pytest.raises(ValueError, match="unknown lr_schedule 'poly'; use 'step' or 'cosine'"):
-        _schedule(config.replace(lr_schedule="poly"), steps_per_epoch=10)
+    poly = build_schedule(config.replace(lr_schedule="poly", warmup_steps=0, lr=1.0), steps_per_epoch=10)
+    assert isinstance(poly, WarmupPoly)
+    np.testing.assert_allclose([float(poly(s)) for s in (0, 15, 30, 40)], [1.0, 0.5 ** 0.9, 0.0, 0.0], atol=1e-6)
+    with pytest.raises(ValueError, match="unknown lr_schedule 'linear'; use 'step', 'cosine' or 'poly'"):
+        build_schedule(config.replace(lr_schedule="linear"), steps_per_epoch=10)
 
 
 def test_keypoint_mse_weights_and_ohkm():

@@ -86,8 +86,8 @@ def run(args):
     check_args(args)
     config = get_config(args.config) if args.config else None
     mode = mode_of(args)
-    input_size = args.input_size[::-1] if args.input_size else (config.input_size if config else None)
-    model = load_pose_model(args.model, args.weights, input_size)  # the loader and recipes take (W, H)
+    input_size = args.input_size or (config.input_size if config else None)
+    model = load_pose_model(args.model, args.weights, input_size)
     untrained = not str(args.model).endswith(".keras") and args.weights is None
     if untrained:  # checking that an architecture deploys: make its activations trained-like first
         calibrate_batch_norm(model)

@@ -71,8 +71,7 @@ def _inferencer(args):
         from hrkeras.training.datasets import codec as recipe_codec
 
         codec, decode = recipe_codec(config), config.decode
-    width_height = args.input_size and args.input_size[::-1]  # the loader takes (W, H)
-    model = args.model if tflite else load_pose_model(args.model, args.weights, width_height)
+    model = args.model if tflite else load_pose_model(args.model, args.weights, args.input_size)
     try:
         return PoseInferencer(model, flip_test=not args.no_flip, codec=codec, decode=decode)
     except UsageError as err:

@@ -36,8 +36,7 @@ def run(args):
         refuse(args, "without --config (it is the recipe's dataset)", "data")
     keras_model = None
     if args.keras:
-        height, width = metadata.read(args.tflite)["input"]["size"]
-        keras_model = load_pose_model(args.keras, args.weights, (width, height))
+        keras_model = load_pose_model(args.keras, args.weights, tuple(metadata.read(args.tflite)["input"]["size"]))
     report = verify(args.tflite, keras_model=keras_model, check_gpu=not args.no_gpu)
     if args.config:
         report.accuracy = {"tflite": pose_accuracy(TFLiteRunner(args.tflite), get_config(args.config), args.data)}

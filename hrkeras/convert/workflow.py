@@ -88,9 +88,9 @@ def export_pose_model(model, out, mode="float32", config=None, data_root=None, w
         raise UsageError(f"mode {mode!r} and the accuracy report need the training recipe",
                          fix="pass config (--config NAME), e.g. litehrnet_18_synthetic_128x96")
     height, width = model.input.shape[1:3]
-    if config is not None and tuple(config.input_size) != (width, height):
+    if config is not None and tuple(config.input_size) != (height, width):
         raise UsageError(f"the model takes {height}x{width} images but config {config.name!r} crops "
-                         f"{config.input_size[1]}x{config.input_size[0]}", fix="pass a matching config or model")
+                         f"{config.input_size[0]}x{config.input_size[1]}", fix="pass a matching config or model")
     source, representative = model, None
     if mode == "qat":
         workdir = workdir or tempfile.mkdtemp(prefix="hrkeras_qat_")

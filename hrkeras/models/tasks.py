@@ -64,12 +64,16 @@ class PoseEstimator(Task):
 @register_keras_serializable(package="hrkeras")
 class Segmenter(Task):
     """HRNetV2 segmentation: image [N,H,W,3] -> logits [N,H/4,W/4,num_classes]
-    (upsample to the label size in the loss, as the reference does)."""
+    (upsample to the label size in the loss, as the reference does).
 
-    def __init__(self, backbone, num_classes=19, align_corners=False, name=None, **kwargs):
+    classes: the class names the model was trained on (carried in its config, so a saved model labels its
+    output); None: unknown.
+    """
+
+    def __init__(self, backbone, num_classes=19, align_corners=False, classes=None, name=None, **kwargs):
         self._build(
             backbone, lambda xs: segmentation_head(xs, num_classes, align_corners),
-            num_classes=num_classes, align_corners=align_corners, name=name, model_kwargs=kwargs,
+            num_classes=num_classes, align_corners=align_corners, classes=classes, name=name, model_kwargs=kwargs,
         )
 
 
@@ -78,14 +82,14 @@ class ImageClassifier(Task):
     """HRNet-C classification: image [N,H,W,3] -> logits [N,num_classes].
 
     head_channels / num_features: Bottleneck planes of the incre modules and
-    width of the last 1x1 conv (the papers' 32..256 and 2048).
+    width of the last 1x1 conv (the papers' 32..256 and 2048). classes: class names, as Segmenter's.
     """
 
-    def __init__(self, backbone, num_classes=1000, head_channels=(32, 64, 128, 256), num_features=2048, name=None,
-                 **kwargs):
+    def __init__(self, backbone, num_classes=1000, head_channels=(32, 64, 128, 256), num_features=2048,
+                 classes=None, name=None, **kwargs):
         self._build(backbone, lambda xs: classification_head(xs, num_classes, head_channels, num_features),
                     num_classes=num_classes, head_channels=list(head_channels), num_features=num_features,
-                    name=name, model_kwargs=kwargs)
+                    classes=classes, name=name, model_kwargs=kwargs)
 
 
 @register_keras_serializable(package="hrkeras")

@@ -1,4 +1,4 @@
-"""A recipe's data: the synthetic default (generated on first use) or a COCO-layout folder."""
+"""A pose recipe's data: the synthetic default (generated on first use) or a COCO-layout folder."""
 import dataclasses
 import os
 
@@ -37,8 +37,13 @@ def splits(config, data_root=None):
     }
 
 
+def _wh(size):
+    """(H, W) of a recipe -> the (W, H) the codec and the top-down pipeline take."""
+    return (size[1], size[0])
+
+
 def codec(config):
-    return MSRAHeatmap(config.input_size, config.heatmap_size, config.sigma, unbiased=config.unbiased,
+    return MSRAHeatmap(_wh(config.input_size), _wh(config.heatmap_size), config.sigma, unbiased=config.unbiased,
                        blur_kernel_size=config.blur_kernel_size)
 
 
@@ -49,7 +54,7 @@ def codec_config(config):
 
 
 def train_pipeline(config, split):
-    return TopDownPipeline(load_instances(split.ann_file, split.image_dir), codec(config), config.input_size,
+    return TopDownPipeline(load_instances(split.ann_file, split.image_dir), codec(config), _wh(config.input_size),
                            augment=config.augment, flip_indices=coco_meta.flip_indices(), seed=config.seed)
 
 
@@ -59,4 +64,4 @@ def val_instances(config, split):
 
 
 def val_pipeline(config, instances):
-    return TopDownPipeline(instances, codec(config), config.input_size, flip_indices=coco_meta.flip_indices())
+    return TopDownPipeline(instances, codec(config), _wh(config.input_size), flip_indices=coco_meta.flip_indices())

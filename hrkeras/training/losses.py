@@ -34,7 +34,7 @@ class KeypointMSE(keras.losses.Loss):
             if sample_weight is not None:
                 losses = losses * ops.cast(sample_weight, losses.dtype)
             hardest, _ = ops.top_k(losses, self.topk)
-            return _MEAN(hardest, hardest)
+            return mean_of(hardest)
 
     def get_config(self):
         return {**super().get_config(), "topk": self.topk}
@@ -48,3 +48,8 @@ class _Mean(keras.losses.Loss):
 
 
 _MEAN = _Mean(name="mean")
+
+
+def mean_of(values):
+    """Keras' mean of already computed per-sample losses (scaled for tf.distribute, as a Loss reduces)."""
+    return _MEAN(values, values)

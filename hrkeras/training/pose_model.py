@@ -26,8 +26,8 @@ def load_keras_file(path):
 
 def load_pose_model(model, weights=None, input_size=None, num_keypoints=17):
     """model: registry name (e.g. "litehrnet_18") or a .keras file; weights: .keras, .weights.h5, a
-    PyTorch-layout checkpoint or a tag of hrkeras.list_pretrained() ("coco"); input_size (W, H) for registry
-    names (default: the tag's, else 192x256)."""
+    PyTorch-layout checkpoint or a tag of hrkeras.list_pretrained() ("coco"); input_size (H, W) for registry
+    names (default: the tag's, else 256x192)."""
     if str(model).endswith(".keras"):
         if weights is not None:
             raise UsageError(f"{model} already holds its weights", fix=f"drop --weights {weights}")
@@ -39,6 +39,5 @@ def load_pose_model(model, weights=None, input_size=None, num_keypoints=17):
     if input_size is None and is_tag(weights):
         input_shape = None  # the published input size of the tag
     else:
-        width, height = input_size or (192, 256)
-        input_shape = (height, width, 3)
+        input_shape = (*(input_size or (256, 192)), 3)
     return create_model(model, task="pose", input_shape=input_shape, num_keypoints=num_keypoints, weights=weights)

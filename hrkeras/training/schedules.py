@@ -1,5 +1,6 @@
-"""Learning-rate schedules of the pose recipes: linear warm-up, then steps (the HRNet / Lite-HRNet papers;
-mmpose LinearLR + MultiStepLR) or a cosine (mmpose LinearLR + CosineAnnealingLR by iteration)."""
+"""Learning-rate schedules of the recipes: linear warm-up, then steps (the HRNet / Lite-HRNet papers;
+mmpose LinearLR + MultiStepLR), a cosine (mmpose LinearLR + CosineAnnealingLR by iteration) or a poly decay
+(HRNet-Semantic-Segmentation's adjust_learning_rate, by iteration)."""
 import math
 
 import keras
@@ -65,3 +66,37 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
     def get_config(self):
         return dict(lr=self.lr, total_steps=self.total_steps, min_ratio=self.min_ratio,
                     warmup_steps=self.warmup_steps, warmup_ratio=self.warmup_ratio)
+
+
+@register_keras_serializable(package="hrkeras")
+class WarmupPoly(keras.optimizers.schedules.LearningRateSchedule):
+    """lr * warmup(step) * (1 - step / total_steps) ** power, 0 from total_steps on."""
+
+    def __init__(self, lr, total_steps, power=0.9, warmup_steps=0, warmup_ratio=1e-3):
+        self.lr = float(lr)
+        self.total_steps = int(total_steps)
+        self.power = float(power)
+        self.warmup_steps = int(warmup_steps)
+        self.warmup_ratio = float(warmup_ratio)
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        decay = ops.power(1.0 - ops.minimum(step / self.total_steps, 1.0), self.power)
+        return self.lr * decay * _warmup(step, self.warmup_steps, self.warmup_ratio)
+
+    def get_config(self):
+        return dict(lr=self.lr, total_steps=self.total_steps, power=self.power, warmup_steps=self.warmup_steps,
+                    warmup_ratio=self.warmup_ratio)
+
+
+def build_schedule(config, steps_per_epoch):
+    """The recipe's learning-rate schedule (config.lr_schedule "step", "cosine" or "poly")."""
+    total = config.epochs * steps_per_epoch
+    warmup = dict(warmup_steps=config.warmup_steps, warmup_ratio=config.warmup_ratio)
+    if config.lr_schedule == "step":
+        return WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma, **warmup)
+    if config.lr_schedule == "cosine":
+        return WarmupCosine(config.lr, total, config.min_lr_ratio, **warmup)
+    if config.lr_schedule == "poly":
+        return WarmupPoly(config.lr, total, config.power, **warmup)
+    raise ValueError(f"{config.name}: unknown lr_schedule {config.lr_schedule!r}; use 'step', 'cosine' or 'poly'")

@@ -1,8 +1,8 @@
-"""The top-down pose trainer: a recipe, a tf.distribute strategy, one Keras `fit` per epoch.
+"""The trainer of every task: a recipe, a tf.distribute strategy, one Keras `fit` per epoch.
 
-Each epoch's batches depend only on (seed, epoch), and every epoch ends with an
-atomic checkpoint of model + optimizer, so `resume=True` after a kill replays
-the interrupted epoch exactly and continues the schedule.
+The task (hrkeras.training.tasks) brings the model, loss, data and evaluation. Each epoch's batches depend
+only on (seed, epoch), and every epoch ends with an atomic checkpoint of model + optimizer, so
+`resume=True` after a kill replays the interrupted epoch exactly and continues the schedule.
 """
 import os
 import time
@@ -12,39 +12,22 @@ import numpy as np
 import tensorflow as tf
 
 from hrkeras.errors import DiskFullError, RunExistsError, UsageError
-from hrkeras.models.registry import create_model
-from hrkeras.training import checkpointing, datasets
-from hrkeras.training.data import coco_meta
-from hrkeras.training.speedups import tune_for_cpu, use_fused_adam, use_fused_batch_norm
+from hrkeras.training import checkpointing
 from hrkeras.training.distribute import is_chief, make_strategy
-from hrkeras.training.inference import TopDownPredictor, evaluate_coco, predict_dataset
-from hrkeras.training.losses import KeypointMSE
-from hrkeras.training.schedules import WarmupCosine, WarmupMultiStep
+from hrkeras.training.optimizers import build_optimizer
+from hrkeras.training.schedules import build_schedule
+from hrkeras.training.speedups import tune_for_cpu, use_fused_batch_norm
+from hrkeras.training.tasks import get_task
 from hrkeras.utils.keras_io import save_model
 
 
-def _schedule(config, steps_per_epoch):
-    """The recipe's learning-rate schedule (config.lr_schedule "step" or "cosine")."""
-    if config.lr_schedule == "step":
-        return WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma,
-                               config.warmup_steps, config.warmup_ratio)
-    if config.lr_schedule == "cosine":
-        return WarmupCosine(config.lr, config.epochs * steps_per_epoch, config.min_lr_ratio,
-                            config.warmup_steps, config.warmup_ratio)
-    raise ValueError(f"{config.name}: unknown lr_schedule {config.lr_schedule!r}; use 'step' or 'cosine'")
-
-
-def build_model(config, steps_per_epoch, model_fn=None):
-    """The recipe's pose model (or `model_fn()`'s), compiled with its optimizer and loss (call inside
-    strategy.scope())."""
-    width, height = config.input_size
-    model = model_fn() if model_fn else create_model(
-        config.model, task="pose", input_shape=(height, width, 3), num_keypoints=coco_meta.NUM_KEYPOINTS,
-        head_kwargs={"codec": datasets.codec_config(config)}, **config.model_kwargs)
+def build_model(config, steps_per_epoch, model_fn=None, data=None):
+    """The recipe's model (or `model_fn()`'s), compiled with its optimizer and its task's loss (call inside
+    strategy.scope()); data: the TaskData, for what the model carries of it (class names)."""
+    task = get_task(config)
+    model = model_fn() if model_fn else task.build_model(config, data)
     use_fused_batch_norm(model)
-    optimizer = keras.optimizers.Adam(_schedule(config, steps_per_epoch))
-    use_fused_adam(optimizer)
-    model.compile(optimizer=optimizer, loss=KeypointMSE(config.ohkm_topk))
+    model.compile(optimizer=build_optimizer(config, build_schedule(config, steps_per_epoch)), loss=task.loss(config))
     return model
 
 
@@ -118,21 +101,15 @@ def _save_epoch(model, workdir, epoch, config, history):
                             f"{intact}; free space and run again with --resume") from err
 
 
-def evaluate(model, config, pipeline, ann_file, batch_size=32):
-    """COCO keypoint AP of `model` on a validation pipeline -> (stats, summary text)."""
-    predictor = TopDownPredictor(model, pipeline.codec, coco_meta.flip_indices(), config.flip_test, config.decode)
-    return evaluate_coco(predict_dataset(predictor, pipeline.eval_dataset(batch_size)), ann_file)
-
-
 def train(config, workdir, data_root=None, strategy="auto", devices=None, resume=False, mixed_precision=False,
           verbose="auto", model_fn=None):
-    """Train `config` into `workdir` (checkpoints/, logs/, model.keras, history.json).
+    """Train `config` (a recipe of any task) into `workdir` (checkpoints/, logs/, model.keras, history.json).
 
     model_fn: builds the model to train instead of the recipe's (e.g. a QAT model of a trained one);
     it is called inside the strategy's scope.
 
-    Returns {"epochs", "steps_per_epoch", "replicas", "train_seconds", "val": last COCO stats or None,
-    "model": path}.
+    Returns {"epochs", "steps_per_epoch", "replicas", "train_seconds", "val": the last evaluation's stats or
+    None, "model": path}.
     """
     _check_numbers(config)
     record = _resume_record(workdir, config, resume)
@@ -143,17 +120,18 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     keras.utils.set_random_seed(config.seed)  # same initial weights on every worker and every run
     strategy = make_strategy(strategy, devices)
     chief = is_chief(strategy)
-    data = datasets.splits(config, data_root)
-    train_pipe = datasets.train_pipeline(config, data["train"])
+    task = get_task(config)
+    data = task.load_data(config, data_root, with_val=chief)
+    train_pipe = data.train
     steps_per_epoch = len(train_pipe) // config.batch_size
     if steps_per_epoch == 0:
-        raise UsageError(f"{len(train_pipe)} training instances make no batch of {config.batch_size}",
-                         data["train"].ann_file, "lower --batch-size")
+        raise UsageError(f"{len(train_pipe)} training samples make no batch of {config.batch_size}",
+                         data.source, "lower --batch-size")
     if config.batch_size % strategy.num_replicas_in_sync:
         raise UsageError(f"the global batch of {config.batch_size} does not split evenly over "
                          f"{strategy.num_replicas_in_sync} replicas", fix="pass a --batch-size that it divides")
     with strategy.scope():
-        model = build_model(config, steps_per_epoch, model_fn)
+        model = build_model(config, steps_per_epoch, model_fn, data)
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
             _multi_worker_compat(model)
     if record:
@@ -161,7 +139,6 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
         checkpointing.write_history(workdir, record.get("history", []))  # it may lag the checkpoint by one epoch
     start = record["epoch"] if record else 0
     os.makedirs(workdir, exist_ok=True)
-    val_pipe = datasets.val_pipeline(config, datasets.val_instances(config, data["val"])) if chief else None
     callbacks = [_Progbar(config.epochs)]
     if chief:
         callbacks.append(keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False))
@@ -178,12 +155,12 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
         entry = {"epoch": epoch + 1, **{k: np.asarray(v[-1], np.float64).item() for k, v in logs.items()}}
         last = epoch + 1 == config.epochs
         if chief and (last or (epoch + 1) % config.val_interval == 0):
-            stats, summary = evaluate(model, config, val_pipe, data["val"].ann_file)
+            stats, summary = data.evaluate(model)
             entry["val"] = stats
-            print(f"epoch {epoch + 1}: COCO keypoint evaluation on {config.val_split}\n{summary}", flush=True)
+            print(f"epoch {epoch + 1}: {task.TITLE} on {config.val_split}\n{summary}", flush=True)
             with val_writer.as_default(step=epoch + 1):
                 for name, value in stats.items():
-                    tf.summary.scalar(f"coco/{name}", value)
+                    tf.summary.scalar(f"{config.task}/{name}", value)
         history.append(entry)
         if chief:  # the checkpoint (with the history) comes last: a kill before it replays this epoch
             _save_epoch(model, workdir, epoch + 1, config, history)

@@ -20,10 +20,11 @@ class HRNASPoseEstimator(Task):
 class HRNASSegmenter(Task):
     """image [N,H,W,3] -> logits [N,H/4,W/4,num_classes] (upsample to the label size in the loss)."""
 
-    def __init__(self, backbone, num_classes=19, last_channel=90, name=None, **kwargs):
+    def __init__(self, backbone, num_classes=19, last_channel=90, classes=None, name=None, **kwargs):
         block = head_blocks(backbone)
         self._build(backbone, lambda xs: dense_head(xs, num_classes, last_channel, block),
-                    num_classes=num_classes, last_channel=last_channel, name=name, model_kwargs=kwargs)
+                    num_classes=num_classes, last_channel=last_channel, classes=classes, name=name,
+                    model_kwargs=kwargs)
 
 
 @register_keras_serializable(package="hrkeras")
@@ -31,13 +32,13 @@ class HRNASClassifier(Task):
     """image [N,H,W,3] -> logits [N,num_classes] (official ImageNet config)."""
 
     def __init__(self, backbone, num_classes=1000, head_channels=(36, 72, 144, 320), last_channel=1600,
-                 dropout=0.2, name=None, **kwargs):
+                 dropout=0.2, classes=None, name=None, **kwargs):
         block = head_blocks(backbone)
         name_ = f"features_{2 * len(backbone.get_config()['stages'])}"  # the module after the last stage
         self._build(backbone,
                     lambda xs: classification_head(xs, num_classes, head_channels, last_channel, dropout, block, name_),
                     num_classes=num_classes, head_channels=list(head_channels), last_channel=last_channel,
-                    dropout=dropout, name=name, model_kwargs=kwargs)
+                    dropout=dropout, classes=classes, name=name, model_kwargs=kwargs)
 
 
 TASKS = {"pose": HRNASPoseEstimator, "segmentation": HRNASSegmenter, "classification": HRNASClassifier}

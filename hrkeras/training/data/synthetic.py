@@ -1,8 +1,11 @@
-"""The embedded default dataset: synthetic COCO-format person keypoints, deterministic by seed.
+"""The embedded default datasets, deterministic by seed: synthetic COCO-format person keypoints, and the
+same scenes as person-parts segmentation in the folder layout (images/, annotations/, classes.txt).
 
     data = make_synthetic_dataset("data/synthetic", {"train": 4000, "val": 500}, seed=0)
     data.ann_files["val"]   # data/synthetic/annotations/person_keypoints_val.json
     data.image_dirs["val"]  # data/synthetic/val (000000000001.jpg, ...)
+    parts = make_synthetic_parts("data/parts", {"train": 3000, "val": 300})
+    parts.image_dirs["val"]  # data/parts/images/val (000000000001.jpg, ...); labels in data/parts/annotations/val
 
 Each image is drawn from its own random stream (seed, split, index), so a split does not
 depend on the others' sizes nor on the worker count. A manifest of the parameters and
@@ -19,9 +22,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from PIL import Image
+
+from hrkeras.training.data import person_parts
 from hrkeras.training.data.coco_meta import coco_category
 from hrkeras.training.data.synthetic_scene import SceneConfig, render_scene
-from hrkeras.utils.atomic import write_json
+from hrkeras.utils.atomic import write_bytes, write_json
 
 GENERATOR_VERSION = 1
 MANIFEST = "synthetic_manifest.json"
@@ -46,10 +52,12 @@ def image_rng(seed, split, index):
 
 
 def _render(task):
-    """Worker: draw one image, save it as JPEG; -> (width, height, people)."""
-    seed, split, index, config, path, quality = task
-    image, people = render_scene(image_rng(seed, split, index), config)
+    """Worker: draw one image, save it as JPEG (and its parts map as PNG); -> (width, height, people)."""
+    seed, split, index, config, path, label_path, quality = task
+    image, people, parts = render_scene(image_rng(seed, split, index), config)
     image.save(path, "JPEG", quality=quality)
+    if label_path:
+        Image.fromarray(parts).save(label_path, "PNG")
     return image.size[0], image.size[1], people
 
 
@@ -71,10 +79,15 @@ def _coco(split, results, params):
 
 
 def _generate(root, split, count, params, config, workers):
-    image_dir = os.path.join(root, split)
-    os.makedirs(image_dir, exist_ok=True)
+    parts = params.get("layout") == "parts"
+    image_dir = os.path.join(root, "images", split) if parts else os.path.join(root, split)
+    label_dir = os.path.join(root, "annotations", split) if parts else None
+    for folder in (image_dir, label_dir):
+        if folder:
+            os.makedirs(folder, exist_ok=True)
     names = [f"{i + 1:012d}.jpg" for i in range(count)]
-    tasks = [(params["seed"], split, i, config, os.path.join(image_dir, n), params["jpeg_quality"])
+    tasks = [(params["seed"], split, i, config, os.path.join(image_dir, n),
+              os.path.join(label_dir, n[:-4] + ".png") if parts else None, params["jpeg_quality"])
              for i, n in enumerate(names)]
     if workers <= 1:
         results = [_render(t) for t in tasks]
@@ -86,8 +99,13 @@ def _generate(root, split, count, params, config, workers):
     for stale in set(os.listdir(image_dir)) - set(names):
         if _IMAGE_NAME.match(stale):
             os.remove(os.path.join(image_dir, stale))
-    write_json(os.path.join(root, "annotations", f"person_keypoints_{split}.json"), _coco(split, results, params),
-               separators=(",", ":"))
+            if parts and os.path.exists(os.path.join(label_dir, stale[:-4] + ".png")):
+                os.remove(os.path.join(label_dir, stale[:-4] + ".png"))
+    if parts:
+        write_bytes(os.path.join(root, "classes.txt"), "".join(f"{c}\n" for c in person_parts.CLASSES).encode())
+    else:
+        write_json(os.path.join(root, "annotations", f"person_keypoints_{split}.json"), _coco(split, results, params),
+                   separators=(",", ":"))
 
 
 def _check(splits, seed, workers):
@@ -105,17 +123,33 @@ def _check(splits, seed, workers):
 
 
 def make_synthetic_dataset(root, splits=None, seed=0, config=SceneConfig(), workers=2, jpeg_quality=90):
-    """Write (or find up to date) the synthetic dataset under `root`:
+    """Write (or find up to date) the synthetic pose dataset under `root`:
     root/annotations/person_keypoints_{split}.json and root/{split}/{image_id:012d}.jpg.
 
     splits: {name: image count}, default {"train": 4000, "val": 500}; config: SceneConfig;
     workers: processes drawing images. Returns a SyntheticDataset.
     """
+    return _make(root, "coco", splits, seed, config, workers, jpeg_quality)
+
+
+def make_synthetic_parts(root, splits=None, seed=0, config=SceneConfig(), workers=2, jpeg_quality=90):
+    """Write (or find up to date) the synthetic person-parts segmentation set under `root` in the folder
+    layout: root/images/{split}/{id:012d}.jpg, root/annotations/{split}/{id:012d}.png (uint8 labels of
+    `person_parts.CLASSES`) and root/classes.txt. Same scenes as make_synthetic_dataset with the same seed.
+
+    Returns a SyntheticDataset whose ann_files are the label folders.
+    """
+    return _make(root, "parts", splits, seed, config, workers, jpeg_quality)
+
+
+def _make(root, layout, splits, seed, config, workers, jpeg_quality):
     splits = dict(DEFAULT_SPLITS if splits is None else splits)
     _check(splits, seed, workers)
     root = os.path.abspath(os.fspath(root))
     params = {"generator_version": GENERATOR_VERSION, "seed": int(seed), "config": asdict(config),
               "jpeg_quality": int(jpeg_quality), "photo_backgrounds": importlib.util.find_spec("skimage") is not None}
+    if layout == "parts":
+        params["layout"] = layout  # absent for the pose set, whose manifests predate it
     manifest_path = os.path.join(root, MANIFEST)
     try:
         with open(manifest_path, encoding="utf-8") as f:
@@ -124,7 +158,12 @@ def make_synthetic_dataset(root, splits=None, seed=0, config=SceneConfig(), work
         manifest = {}
     if manifest.get("params") != json.loads(json.dumps(params)):
         manifest = {"params": params, "splits": {}}
-    ann_files = {s: os.path.join(root, "annotations", f"person_keypoints_{s}.json") for s in splits}
+    if layout == "parts":
+        ann_files = {s: os.path.join(root, "annotations", s) for s in splits}
+        image_dirs = {s: os.path.join(root, "images", s) for s in splits}
+    else:
+        ann_files = {s: os.path.join(root, "annotations", f"person_keypoints_{s}.json") for s in splits}
+        image_dirs = {s: os.path.join(root, s) for s in splits}
     generated = []
     for split, count in splits.items():
         if manifest["splits"].get(split) == count and os.path.exists(ann_files[split]):
@@ -135,4 +174,4 @@ def make_synthetic_dataset(root, splits=None, seed=0, config=SceneConfig(), work
         manifest["splits"][split] = int(count)
         write_json(manifest_path, manifest, separators=(",", ":"))
         generated.append(split)
-    return SyntheticDataset(root, ann_files, {s: os.path.join(root, s) for s in splits}, tuple(generated))
+    return SyntheticDataset(root, ann_files, image_dirs, tuple(generated))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from hrkeras.training.data.person_parts import HEAD, LOWER_ARM, LOWER_LEG, TORSO, UPPER_ARM, UPPER_LEG
 from hrkeras.training.data.synthetic_pose import skeleton
 from hrkeras.training.data.synthetic_shapes import capsule, ellipse, paint, rotation
 from hrkeras.training.data.synthetic_texture import Fill, fill_source, random_color, sample_fill
@@ -59,13 +60,13 @@ def _shade(appearance, p0, p1, distal):
     return (0.86 + 0.12 * cos) * (0.92 if distal else 1.0)
 
 
-def _limb(image, layer, app, points, radii, cover, cloth):
+def _limb(image, layer, app, points, radii, cover, cloth, labels):
     """Two-segment limb through points[0..2] with radii[0..2], skin then `cloth` over
-    the first `cover` fraction of its length."""
+    the first `cover` fraction of its length; segment i is part labels[i]."""
     lengths = [np.hypot(*(points[i + 1] - points[i])) for i in range(2)]
     for i in range(2):
         paint(image, layer, capsule(points[i], points[i + 1], radii[i], radii[i + 1]), app.skin,
-              _shade(app, points[i], points[i + 1], i == 1))
+              _shade(app, points[i], points[i + 1], i == 1), labels[i])
     covered = cover * sum(lengths)
     for i in range(2):
         if covered <= 0:
@@ -74,7 +75,7 @@ def _limb(image, layer, app, points, radii, cover, cloth):
         end = points[i] + t * (points[i + 1] - points[i])
         r_end = radii[i] + t * (radii[i + 1] - radii[i])
         paint(image, layer, capsule(points[i], end, radii[i] * 1.15, r_end * 1.15), cloth,
-              _shade(app, points[i], points[i + 1], i == 1))
+              _shade(app, points[i], points[i + 1], i == 1), labels[i])
         covered -= lengths[i]
 
 
@@ -101,7 +102,9 @@ def _torso(p, r, up):
 
 
 def paint_figure(image, pose, appearance):
-    """Draw `pose` on PIL RGB `image` in place; returns its silhouette: bool [H, W]."""
+    """Draw `pose` on PIL RGB `image` in place; returns its person parts: uint8 [H, W], 0 outside the
+    silhouette, else the `person_parts` label seen at each pixel (neck with the head, hands and feet with
+    the lower arms and legs, the pelvis and the skin of the neckline with the torso)."""
     layer = Image.new("L", image.size, 0)
     p, h, b, app = skeleton(pose), pose.height, pose.body, appearance
     g = b.girth
@@ -110,21 +113,24 @@ def paint_figure(image, pose, appearance):
     sides = ("right", "left") if pose.near == "left" else ("left", "right")
     for s in sides:
         pts = [p[f"{s}_hip"], p[f"{s}_knee"], p[f"{s}_ankle"]]
-        _limb(image, layer, app, pts, np.array([0.045, 0.032, 0.022]) * h * g, app.leg_cover, trousers)
+        _limb(image, layer, app, pts, np.array([0.045, 0.032, 0.022]) * h * g, app.leg_cover, trousers,
+              (UPPER_LEG, LOWER_LEG))
         foot = ellipse(p[f"{s}_foot"], (0.04 * h, 0.022 * h), _angle(p[f"{s}_ankle"], p[f"{s}_foot"]))
-        paint(image, layer, [foot], app.shoes)
+        paint(image, layer, [foot], app.shoes, label=LOWER_LEG)
     hip_mid = (p["left_hip"] + p["right_hip"]) / 2
     pelvis = np.stack([p["left_hip"] + up * 0.07 * h, p["right_hip"] + up * 0.07 * h, hip_mid - up * 0.05 * h])
-    paint(image, layer, [pelvis] + capsule(p["left_hip"], p["right_hip"], 0.045 * h * g, 0.045 * h * g), trousers)
-    paint(image, layer, capsule(p["neck"] + up * 0.01 * h, p["head"], 0.024 * h, 0.024 * h), app.skin, 0.9)
-    paint(image, layer, [_torso(p, 0.03 * h * g, up)], shirt)
+    paint(image, layer, [pelvis] + capsule(p["left_hip"], p["right_hip"], 0.045 * h * g, 0.045 * h * g), trousers,
+          label=TORSO)
+    paint(image, layer, capsule(p["neck"] + up * 0.01 * h, p["head"], 0.024 * h, 0.024 * h), app.skin, 0.9, HEAD)
+    paint(image, layer, [_torso(p, 0.03 * h * g, up)], shirt, label=TORSO)
     _head(image, layer, pose, app, p, up)
     for s in sides:
         pts = [p[f"{s}_shoulder"], p[f"{s}_elbow"], p[f"{s}_wrist"]]
-        _limb(image, layer, app, pts, np.array([0.027, 0.022, 0.016]) * h * g, app.sleeve, shirt)
+        _limb(image, layer, app, pts, np.array([0.027, 0.022, 0.016]) * h * g, app.sleeve, shirt,
+              (UPPER_ARM, LOWER_ARM))
         hand = ellipse(p[f"{s}_hand"], (0.03 * h, 0.02 * h * g), _angle(p[f"{s}_wrist"], p[f"{s}_hand"]))
-        paint(image, layer, [hand], app.skin, 0.95)
-    return np.asarray(layer) > 0
+        paint(image, layer, [hand], app.skin, 0.95, LOWER_ARM)
+    return np.asarray(layer)
 
 
 def _head(image, layer, pose, app, p, up):
@@ -135,29 +141,30 @@ def _head(image, layer, pose, app, p, up):
     ears = [[ellipse(p[f"{s}_ear"], (0.2 * a, 0.3 * c), angle)] for s in ("left", "right")]
     head = ellipse(p["head"], (a, c), angle, n=28)
     if pose.facing < 0:
-        paint(image, layer, [head], app.skin)
-        paint(image, layer, [ellipse(p["head"], (a * 1.06, c * 1.05), angle, n=28)], app.hair or (40, 30, 25))
+        paint(image, layer, [head], app.skin, label=HEAD)
+        paint(image, layer, [ellipse(p["head"], (a * 1.06, c * 1.05), angle, n=28)], app.hair or (40, 30, 25),
+              label=HEAD)
         for ear in ears:
-            paint(image, layer, ear, app.skin, 0.85)
+            paint(image, layer, ear, app.skin, 0.85, label=HEAD)
         return
     neckline = np.stack([p["neck"] - up * 0.06 * h, p["neck"] + (p["left_shoulder"] - p["neck"]) * 0.3,
                          p["neck"] + (p["right_shoulder"] - p["neck"]) * 0.3])
-    paint(image, layer, [neckline], app.skin, 0.9)
+    paint(image, layer, [neckline], app.skin, 0.9, TORSO)
     for ear in ears:
-        paint(image, layer, ear, app.skin, 0.85)
-    paint(image, layer, [head], app.skin)
+        paint(image, layer, ear, app.skin, 0.85, label=HEAD)
+    paint(image, layer, [head], app.skin, label=HEAD)
     if app.hair is not None:
         cap = ellipse(p["head"], (a * 1.06, c * 1.05), angle, n=28)
         local = (cap - p["head"]) @ rotation(angle)
-        paint(image, layer, [cap[local[:, 1] < -0.35 * c]], app.hair)
+        paint(image, layer, [cap[local[:, 1] < -0.35 * c]], app.hair, label=HEAD)
     for s in ("left", "right"):
         paint(image, layer, [ellipse(p[f"{s}_eye"], (max(0.24 * a, 0.8), max(0.16 * c, 0.6)), angle, n=10)],
-              (245, 245, 245))
+              (245, 245, 245), label=HEAD)
         paint(image, layer, [ellipse(p[f"{s}_eye"], (max(0.12 * a, 0.5), max(0.1 * c, 0.5)), angle, n=8)],
-              (30, 25, 25))
-    paint(image, layer, [ellipse(p["nose"], (0.14 * a, 0.12 * c), angle, n=8)], app.skin, 0.7)
+              (30, 25, 25), label=HEAD)
+    paint(image, layer, [ellipse(p["nose"], (0.14 * a, 0.12 * c), angle, n=8)], app.skin, 0.7, label=HEAD)
     mouth = p["head"] + (p["nose"] - p["head"]) * 1.9
-    paint(image, layer, [ellipse(mouth, (0.32 * a, 0.07 * c), angle, n=10)], (140, 40, 45))
+    paint(image, layer, [ellipse(mouth, (0.32 * a, 0.07 * c), angle, n=10)], (140, 40, 45), label=HEAD)
 
 
 def render_figure(image, pose, appearance):
@@ -166,6 +173,6 @@ def render_figure(image, pose, appearance):
     Returns its silhouette bool [H, W]; `synthetic_pose.keypoints(pose)` gives its joints.
     """
     canvas = Image.fromarray(image)
-    mask = paint_figure(canvas, pose, appearance)
+    mask = paint_figure(canvas, pose, appearance) > 0
     image[...] = np.asarray(canvas)
     return mask

@@ -1,13 +1,16 @@
-"""One synthetic image: background, 1-4 people and occluders, and their COCO labels.
+"""One synthetic image: background, 1-4 people and occluders, their COCO labels and person-parts map.
 
 Layers are painted in order; a joint inside the image that a later layer covers is
 labeled occluded (v=1), an uncovered one visible (v=2), one outside the image v=0 at (0, 0).
+The parts map shows what is seen at each pixel: the part of the topmost figure, background under
+occluders.
 """
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageFilter
 
+from hrkeras.training.data.person_parts import BACKGROUND
 from hrkeras.training.data.synthetic_figure import paint_figure, sample_appearance
 from hrkeras.training.data.synthetic_pose import keypoints, labeled, sample_pose
 from hrkeras.training.data.synthetic_background import random_background
@@ -108,7 +111,8 @@ def annotate(layers, size, config=SceneConfig()):
 def render_scene(rng, config=SceneConfig()):
     """Draw one image from `rng` (numpy Generator).
 
-    Returns (PIL RGB image, people): people as `annotate` gives them.
+    Returns (PIL RGB image, people, parts): people as `annotate` gives them; parts uint8 [H, W] of
+    `person_parts` labels.
     """
     size = (int(rng.integers(config.width[0], config.width[1] + 1)),
             int(rng.integers(config.height[0], config.height[1] + 1)))
@@ -120,13 +124,17 @@ def render_scene(rng, config=SceneConfig()):
     occluders = int(rng.integers(1, 3)) if rng.random() < config.occluder_prob else 0
     slots = rng.integers(0, count + 1, occluders)
     layers = []  # (mask, pose or None)
+    parts = np.zeros((size[1], size[0]), np.uint8)
     for i in range(count + 1):
         for _ in range(int((slots == i).sum())):
             layers.append((_occluder(rng, image, size, heights.mean()), None))
+            parts[layers[-1][0]] = BACKGROUND
         if i < count:
             pose = sample_pose(rng, centers[i], heights[i], config.back_prob)
-            layers.append((paint_figure(image, pose, sample_appearance(rng, heights[i])), pose))
+            figure = paint_figure(image, pose, sample_appearance(rng, heights[i]))
+            layers.append((figure > 0, pose))
+            parts = np.where(figure > 0, figure, parts)
     people = annotate(layers, size, config)
     image = np.asarray(image.filter(ImageFilter.BoxBlur(rng.uniform(0.3, 0.8))), np.int16)
     noise = (rng.standard_normal(image.shape[:2], np.float32) * rng.uniform(1, 8)).astype(np.int16)
-    return Image.fromarray((image + noise[..., None]).clip(0, 255).astype(np.uint8)), people
+    return Image.fromarray((image + noise[..., None]).clip(0, 255).astype(np.uint8)), people, parts

@@ -35,10 +35,11 @@ def capsule(p0, p1, r0, r1):
     return [quad, ellipse(p0, (r0, r0), n=12), ellipse(p1, (r1, r1), n=12)]
 
 
-def paint(image, layer, shape, fill, shade=1.0):
-    """Fill the union of `shape`'s polygons on `image` and mark it on `layer`.
+def paint(image, layer, shape, fill, shade=1.0, label=255):
+    """Fill the union of `shape`'s polygons on `image` and mark it with `label` on `layer`.
 
-    image: PIL RGB; layer: PIL "L" mask of the same size (the figure's silhouette, 255 inside);
+    image: PIL RGB; layer: PIL "L" map of the same size (the figure's silhouette: nonzero inside, the part
+    label of the last paint over each pixel);
     fill: (r, g, b), or a texture: anything with `crop(box)` -> PIL RGB of the box, like a
     PIL image of the image's size or a `synthetic_texture.Texture`; shade: brightness factor.
     """
@@ -60,4 +61,4 @@ def paint(image, layer, shape, fill, shade=1.0):
             image.paste(tint, box, mask.point(lambda v: int(v * strength)))
     else:
         image.paste(tuple(min(int(c * shade), 255) for c in fill), box, mask)
-    layer.paste(255, box, mask)
+    layer.paste(label, box, mask)

@@ -1,0 +1,62 @@
+"""Image classification: random-resized crop + flip, cross-entropy (optional label smoothing), top-1 / top-5
+after the standard resize and centre crop."""
+import keras
+import numpy as np
+
+from hrkeras.errors import UsageError
+from hrkeras.models.registry import create_model
+from hrkeras.training.data.image_folder import ClassificationPipeline, load_image_folder
+from hrkeras.training.tasks import TaskData
+
+TITLE = "classification evaluation (top-1 / top-5)"
+METRIC = "top1"
+
+
+def build_model(config, data=None):
+    """The recipe's ImageClassifier; with the TaskData, it carries the class names."""
+    classes = list(data.train.folder.classes) if data else None
+    return create_model(config.model, task="classification", input_shape=(*config.input_size, 3),
+                        num_classes=config.num_classes, head_kwargs={"classes": classes}, **config.model_kwargs)
+
+
+def loss(config):
+    return keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=config.label_smoothing)
+
+
+def top_k_correct(logits, labels, k):
+    """Number of rows whose label is among the k largest logits."""
+    top = np.argsort(-np.asarray(logits), axis=1)[:, :k]
+    return int((top == np.asarray(labels)[:, None]).any(axis=1).sum())
+
+
+def evaluate(model, config, pipeline, batch_size=32):
+    """Top-1 / top-5 accuracy of `model` (Keras model or batch -> logits callable) -> (stats, summary text)."""
+    correct1 = correct5 = total = 0
+    for images, labels in pipeline.eval_dataset(batch_size):
+        logits = np.asarray(model(images))
+        labels = labels.numpy()
+        correct1 += top_k_correct(logits, labels, 1)
+        correct5 += top_k_correct(logits, labels, min(5, logits.shape[1]))
+        total += len(labels)
+    stats = {"top1": correct1 / total, "top5": correct5 / total}
+    return stats, f"top-1 {stats['top1']:.4f}  top-5 {stats['top5']:.4f}  ({total} images)"
+
+
+def _pipeline(config, folder):
+    return ClassificationPipeline(folder, config.input_size, config.num_classes, config.crop_scale, config.crop_ratio,
+                                  config.test_crop_fraction, seed=config.seed)
+
+
+def load_data(config, data_root=None, with_val=True):
+    if data_root is None:
+        raise UsageError(f"config {config.name!r} trains on an image folder: pass the dataset folder",
+                         fix="--data ROOT holding train/<class>/*.jpg and val/<class>/*.jpg")
+    train = load_image_folder(data_root, config.train_split)
+    if len(train.classes) != config.num_classes:
+        raise UsageError(f"{config.name} trains {config.num_classes} classes but the data has {len(train.classes)} "
+                         "class folders", train.source, "use a recipe with as many classes as the data")
+    evaluate_fn = None
+    if with_val:
+        val = _pipeline(config, load_image_folder(data_root, config.val_split, train.classes))
+        evaluate_fn = lambda model: evaluate(model, config, val)  # noqa: E731
+    return TaskData(_pipeline(config, train), evaluate_fn, train.source)

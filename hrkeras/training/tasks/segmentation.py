@@ -1,0 +1,88 @@
+"""Semantic segmentation: random scale / crop / flip of image and label map, pixel cross-entropy (optional
+class weights and OHEM), mIoU at the label's full resolution."""
+import os
+
+import numpy as np
+
+from hrkeras.errors import UsageError
+from hrkeras.models.registry import create_model
+from hrkeras.training.data import person_parts
+from hrkeras.training.data.segmentation_pipeline import SegmentationPipeline
+from hrkeras.training.data.segmentation_sets import load_cityscapes, load_folder
+from hrkeras.training.data.synthetic import make_synthetic_parts
+from hrkeras.training.segmentation_eval import SegmentationPredictor, confusion_matrix, iou_stats, summary
+from hrkeras.training.segmentation_loss import SegmentationCrossEntropy
+from hrkeras.training.tasks import TaskData
+
+TITLE = "segmentation evaluation (mIoU)"
+METRIC = "mIoU"
+DEFAULT_PARTS_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "hrkeras", "synthetic_parts")
+DATASETS = ("synthetic_parts", "cityscapes", "folder")
+
+
+def dataset_split(config, data_root, role):
+    """The SegmentationSet of `config`'s train or val split (generating the synthetic set on first use)."""
+    split = config.train_split if role == "train" else config.val_split
+    if config.dataset == "synthetic_parts":
+        root = data_root or os.environ.get("HRKERAS_SYNTHETIC_PARTS_ROOT", DEFAULT_PARTS_ROOT)
+        counts = dict(zip((config.train_split, config.val_split), config.synthetic_images))
+        make_synthetic_parts(root, counts, seed=config.synthetic_seed)
+        return load_folder(root, split, palette=person_parts.PALETTE)
+    if config.dataset not in DATASETS:
+        raise UsageError(f"{config.name}: unknown segmentation dataset {config.dataset!r}", fix=f"use one of {DATASETS}")
+    if data_root is None:
+        raise UsageError(f"config {config.name!r} trains on {config.dataset}: pass the dataset folder",
+                         fix="--data ROOT (Cityscapes: leftImg8bit/ and gtFine/; folder: images/, annotations/, "
+                             "classes.txt)")
+    return load_cityscapes(data_root, split) if config.dataset == "cityscapes" else load_folder(data_root, split)
+
+
+def build_model(config, data=None):
+    """The recipe's Segmenter; with the TaskData, it carries the dataset's class names."""
+    classes = list(data.train.dataset.classes) if data else None
+    return create_model(config.model, task="segmentation", input_shape=(*config.input_size, 3),
+                        num_classes=config.num_classes, head_kwargs={"classes": classes}, **config.model_kwargs)
+
+
+def loss(config):
+    return SegmentationCrossEntropy(config.num_classes, config.ignore_index, config.class_weights, config.ohem,
+                                    config.ohem_thresh, config.ohem_keep)
+
+
+def predictor(model, config, flip=None):
+    """The recipe's test-time predictor for `model` (a Keras model or any batch -> logits callable)."""
+    return SegmentationPredictor(model, config.input_size, config.test_mode, config.test_size, config.test_scales,
+                                 config.test_flip if flip is None else flip)
+
+
+def evaluate(model, config, pipeline, flip=None):
+    """mIoU of `model` over a pipeline's validation pairs -> (stats, summary text)."""
+    run = predictor(model if callable(model) else model.predict, config, flip)
+    confusion = np.zeros((config.num_classes, config.num_classes), np.int64)
+    for image, labels in pipeline.eval_pairs():
+        prediction = run.logits(image.numpy()).argmax(-1)
+        confusion += confusion_matrix(labels.numpy(), prediction, config.num_classes, config.ignore_index)
+    classes = list(pipeline.dataset.classes)
+    stats = iou_stats(confusion, classes)
+    return stats, summary(stats, classes)
+
+
+def _pipeline(config, dataset, train):
+    return SegmentationPipeline(dataset, config.input_size, config.scale_range if train else (1.0, 1.0),
+                                config.base_size, config.flip and train, config.ignore_index, seed=config.seed)
+
+
+def check_classes(config, dataset):
+    if len(dataset.classes) != config.num_classes:
+        raise UsageError(f"{config.name} trains {config.num_classes} classes but the dataset lists "
+                         f"{len(dataset.classes)}", dataset.source, "use a recipe with as many classes as the data")
+
+
+def load_data(config, data_root=None, with_val=True):
+    train_set = dataset_split(config, data_root, "train")
+    check_classes(config, train_set)
+    evaluate_fn = None
+    if with_val:
+        val = _pipeline(config, dataset_split(config, data_root, "val"), train=False)
+        evaluate_fn = lambda model: evaluate(model, config, val)  # noqa: E731
+    return TaskData(_pipeline(config, train_set, train=True), evaluate_fn, train_set.source)
