@@ -1,4 +1,4 @@
-"""`hrkeras train --config NAME`: train a recipe (synthetic by default offline; COCO with --data)."""
+"""`hrkeras train --config NAME`: train a recipe of any task (the synthetic sets offline; real data with --data)."""
 import os
 
 from hrkeras.cli.args import add_command, positive_float, positive_int, refuse
@@ -6,16 +6,24 @@ from hrkeras.training.configs import get_config, list_configs
 from hrkeras.training.distribute import STRATEGIES
 
 EXAMPLES = """examples:
-  hrkeras train --config litehrnet_18_synthetic_128x96                  # offline, the embedded synthetic data
-  hrkeras train --config litehrnet_18_coco_256x192 --data /data/coco    # COCO layout
-  hrkeras train --config litehrnet_18_coco_256x192 --data /data/coco --resume   # after a crash or kill"""
+  hrkeras train --config litehrnet_18_synthetic_128x96                  # pose, offline on the embedded synthetic data
+  hrkeras train --config litehrnet_18_coco_256x192 --data /data/coco    # pose, COCO layout
+  hrkeras train --config litehrnet_18_coco_256x192 --data /data/coco --resume   # after a crash or kill
+  hrkeras train --config litehrnet_18_synthetic_parts_192x192           # segmentation, embedded person parts
+  hrkeras train --config hrnet_w48_cityscapes_512x1024 --data /data/cityscapes  # leftImg8bit/ + gtFine/
+  hrkeras train --config hrnet_w18_imagenet_224 --data /data/imagenet --num-classes 1000  # train/<class>/*.jpg"""
+
+
+METRIC_NAMES = {"AP": "OKS AP", "mIoU": "mIoU", "top1": "top-1"}
 
 
 def add_parser(sub):
     p = add_command(sub, EXAMPLES, "train",
-                    help="train a pose recipe (hrkeras train --config litehrnet_18_synthetic_128x96)")
+                    help="train a recipe: pose, segmentation or classification (hrkeras train --config "
+                         "litehrnet_18_synthetic_128x96)")
     p.add_argument("--config", required=True, metavar="NAME", help=f"recipe: {', '.join(list_configs())}")
-    p.add_argument("--data", metavar="DIR", help="dataset root (COCO layout); synthetic: where it is generated")
+    p.add_argument("--data", metavar="DIR", help="dataset root (COCO, Cityscapes, images/ + annotations/, or "
+                                                 "train/<class>/); synthetic: where it is generated")
     p.add_argument("--workdir", metavar="DIR", help="checkpoints, logs, model.keras (default runs/CONFIG)")
     p.add_argument("--resume", action="store_true", help="continue the run in --workdir from its last checkpoint")
     p.add_argument("--strategy", choices=STRATEGIES, default="auto",
@@ -28,19 +36,25 @@ def add_parser(sub):
     p.add_argument("--mixed-precision", action="store_true", help="float16 on GPU, bfloat16 on CPU")
     p.add_argument("--synthetic-images", type=positive_int, nargs=2, metavar=("TRAIN", "VAL"),
                    help="override the synthetic dataset's image counts")
+    p.add_argument("--num-classes", type=positive_int, metavar="N",
+                   help="segmentation / classification: the classes of your dataset (default: the recipe's)")
     p.set_defaults(func=run)
 
 
 def config_from_args(args):
     overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
-                 "synthetic_images": tuple(args.synthetic_images) if args.synthetic_images else None}
+                 "synthetic_images": tuple(args.synthetic_images) if args.synthetic_images else None,
+                 "num_classes": args.num_classes}
     return get_config(args.config).replace(**{k: v for k, v in overrides.items() if v is not None})
 
 
 def run(args):
+    recipe = get_config(args.config)
+    if not recipe.dataset.startswith("synthetic"):
+        refuse(args, f"to {recipe.name}, which trains on {recipe.dataset} data", "synthetic_images")
+    if recipe.task == "pose":
+        refuse(args, f"to the pose recipe {recipe.name} (17 COCO keypoints)", "num_classes")
     config = config_from_args(args)
-    if config.dataset != "synthetic":
-        refuse(args, f"to {config.name}, which trains on COCO", "synthetic_images")
     if args.strategy not in ("auto", "mirrored"):
         refuse(args, f"with --strategy {args.strategy}", "cpu_replicas")
     devices = None
@@ -48,13 +62,15 @@ def run(args):
         from hrkeras.training.distribute import split_cpu
 
         devices = split_cpu(args.cpu_replicas)
+    from hrkeras.training.tasks import get_task
     from hrkeras.training.trainer import train
 
     workdir = args.workdir or os.path.join("runs", config.name)
     strategy = "mirrored" if devices and args.strategy == "auto" else args.strategy
     result = train(config, workdir, data_root=args.data, strategy=strategy, devices=devices, resume=args.resume,
                    mixed_precision=args.mixed_precision)
-    ap = result["val"]["AP"] if result["val"] else float("nan")
+    metric = get_task(config).METRIC
+    value = result["val"][metric] if result["val"] else float("nan")
     print(f"{config.name}: {result['epochs']} epochs in {result['train_seconds'] / 60:.1f} min, "
-          f"OKS AP {ap:.3f} on {config.val_split}; model {result['model']}")
+          f"{METRIC_NAMES[metric]} {value:.3f} on {config.val_split}; model {result['model']}")
     return 0

@@ -66,9 +66,9 @@ _CONFIGS = [
     _cityscapes("litehrnet_18_cityscapes_512x1024", "litehrnet_18"),
     # The embedded person-parts set (7 classes as PASCAL-Person-Part) on a 2-core CPU: see README's task table.
     SegmentationConfig(
-        name="litehrnet_18_synthetic_parts_256x256", model="litehrnet_18", input_size=(256, 256),
-        optimizer="adam", lr=4e-3, warmup_steps=100, lr_schedule="poly", power=0.9, batch_size=8, epochs=4,
-        scale_range=(0.75, 1.5), base_size=320, val_interval=4,
+        name="litehrnet_18_synthetic_parts_192x192", model="litehrnet_18", input_size=(192, 192),
+        optimizer="adam", lr=4e-3, warmup_steps=100, lr_schedule="poly", power=0.9, batch_size=8, epochs=2,
+        scale_range=(0.75, 1.25), test_mode="slide", val_interval=2,
     ),
     # HRNet-Image-Classification cls_hrnet_w18_sgd_lr5e-2_wd1e-4_bs32_x100: SGD 0.05 (momentum 0.9, nesterov,
     # weight decay 1e-4), x0.1 at epochs 30, 60 and 90 of 100, batch 4 x 32; random-resized crop 224 and flip;

@@ -132,10 +132,14 @@ def make_synthetic_dataset(root, splits=None, seed=0, config=SceneConfig(), work
     return _make(root, "coco", splits, seed, config, workers, jpeg_quality)
 
 
-def make_synthetic_parts(root, splits=None, seed=0, config=SceneConfig(), workers=2, jpeg_quality=90):
+# Person-parts scenes show fewer, larger people, as PASCAL-Person-Part's person-centred photos do.
+PARTS_SCENE = SceneConfig(person_height=(100, 300), max_people=3)
+
+
+def make_synthetic_parts(root, splits=None, seed=0, config=PARTS_SCENE, workers=2, jpeg_quality=90):
     """Write (or find up to date) the synthetic person-parts segmentation set under `root` in the folder
     layout: root/images/{split}/{id:012d}.jpg, root/annotations/{split}/{id:012d}.png (uint8 labels of
-    `person_parts.CLASSES`) and root/classes.txt. Same scenes as make_synthetic_dataset with the same seed.
+    `person_parts.CLASSES`) and root/classes.txt. The scenes of make_synthetic_dataset, drawn with `config`.
 
     Returns a SyntheticDataset whose ann_files are the label folders.
     """
