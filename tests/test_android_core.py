@@ -28,7 +28,8 @@ def _ci_installs_kotlin():
 
 def test_kotlin_core_unit_tests():
     """Every JUnit test of the core passes: decoder vs hrkeras.codecs, crop vs TensorFlow's warp, the metadata of
-    converted .tflite files, overlay geometry, smoothing and the tracking crop."""
+    converted .tflite files, overlay geometry, smoothing and the tracking crop; the app's sources type-check against
+    the stand-ins in mobile/android/app/typecheck."""
     missing = _missing_tools()
     if missing:
         message = f"{', '.join(missing)} not installed: run .ci/install_kotlin.sh (as root)"

@@ -22,7 +22,7 @@ sealed class ModelSource {
     companion object {
         const val ASSET_DIR = "models"
 
-        /** The bundled models (assets/models/*.tflite). */
+        /** The bundled models: the .tflite files in assets/models. */
         fun bundled(context: Context): List<Asset> =
             (context.assets.list(ASSET_DIR) ?: emptyArray()).filter { it.endsWith(".tflite") }.sorted().map { Asset("$ASSET_DIR/$it") }
 
