@@ -1,0 +1,3 @@
+@file:Suppress("unused", "UNUSED_PARAMETER")
+package android
+object Manifest { object permission { const val CAMERA = "android.permission.CAMERA" } }

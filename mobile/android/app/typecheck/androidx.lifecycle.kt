@@ -1,0 +1,3 @@
+@file:Suppress("unused", "UNUSED_PARAMETER")
+package androidx.lifecycle
+interface LifecycleOwner
