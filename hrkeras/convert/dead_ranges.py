@@ -19,6 +19,7 @@ from hrkeras.convert.quantizers import (FakeQuant, QuantConcatenate, QuantConv2D
 REQUANTIZING = (QuantConv2D, QuantGroupedConv2D, QuantDepthwiseConv2D, QuantDense)
 # XNNPACK's bound is 256; the converter nudges ranges onto the int8 grid, so stay well inside it.
 REQUANTIZATION_TARGET = 64.0
+FLOAT32_ROUNDING = 1e-5  # a range widened once is stored in float32: not widened again for its round-off
 WEIGHT_LEVELS = 127  # steps of a symmetric narrow-range weight grid, per side
 
 
@@ -75,7 +76,7 @@ def widen_dead_ranges(model):
         needed = max((_width(h) * w / WEIGHT_LEVELS / REQUANTIZATION_TARGET for h, w in filter(None, sources)
                       if h is not None), default=0.0)
         width = _width(quant)
-        if needed > width:
+        if needed > width * (1 + FLOAT32_ROUNDING):
             factor = needed / width
             quant.range_min.assign(quant.range_min * factor)
             quant.range_max.assign(quant.range_max * factor)
