@@ -17,7 +17,7 @@ from hrkeras.convert.quantizers import fake_quants
 from hrkeras.convert.tflite_runner import TFLiteRunner
 from hrkeras.convert.untrained import calibrate_batch_norm
 from hrkeras.convert.verify import cpu_runner, verify
-from hrkeras.convert.xnnpack_limits import rejections
+from hrkeras.convert.xnnpack_limits import _bad_scale, rejections
 from hrkeras.errors import UnsupportedQuantizationError
 
 RNG = np.random.default_rng(0)
@@ -124,3 +124,10 @@ def test_untrained_litehrnet_qat_file_passes_the_xnnpack_checks(calibrated):
     assert [r for r in rejections(flatbuffer) if r.fatal] == []
     report = verify(flatbuffer, check_gpu=False)
     assert report.xnnpack_fallback == {} and report.ok
+
+
+def test_scales_that_are_not_normal_positive_floats_are_found():
+    assert _bad_scale([0.5, 1e-3]) is None
+    assert _bad_scale([0.5, 0.0]) == 0.0
+    assert _bad_scale([1e-40]) > 0  # a float32 denormal
+    assert np.isnan(_bad_scale([np.nan]))

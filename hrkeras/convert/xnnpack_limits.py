@@ -6,8 +6,8 @@ Read in XNNPACK's and LiteRT's sources:
   input_scale * filter_scale[c] / output_scale < 256. Otherwise the runtime cannot be created and
   the interpreter fails in allocate_tensors ("failed to create XNNPACK runtime ... Node number N
   (TfLiteXNNPackDelegate) failed to prepare").
-- tflite/delegates/xnnpack/xnnpack_delegate.cc (LiteRT): every scale must be a normal positive float,
-  ADD/SUB need input_scale / output_scale in [2^-10, 2^8) for both inputs, MUL needs
+- tflite/delegates/xnnpack/xnnpack_delegate.cc (LiteRT): every scale (biases' too) must be a normal positive
+  float, ADD/SUB need input_scale / output_scale in [2^-10, 2^8) for both inputs, MUL needs
   input1_scale * input2_scale / output_scale in [2^-16, 2^8). Ops outside these are not delegated:
   they run on the slower builtin kernels and cut the XNNPACK graph.
 """
@@ -21,6 +21,7 @@ REQUANTIZATION_MAX = 256.0
 ADD_RATIO = (2.0 ** -10, 2.0 ** 8)
 MUL_RATIO = (2.0 ** -16, 2.0 ** 8)
 QUANTIZED = (np.int8, np.uint8)
+SCALED = (*QUANTIZED, np.int32)  # int32: biases, scaled by input_scale * filter_scale
 
 
 @dataclass
@@ -97,7 +98,7 @@ def rejections(model_content):
         name = f"{op['op_name']} #{op['index']}"
         used = [tensors[i] for i in (*op["inputs"], *op["outputs"]) if i >= 0]
         out = tensors[op["outputs"][0]]["name"] if len(op["outputs"]) else "?"
-        bad = next(((t, s) for t in used if t["dtype"] in QUANTIZED
+        bad = next(((t, s) for t in used if t["dtype"] in SCALED
                     for s in [_bad_scale(_scales(t))] if s is not None), None)
         if bad is not None:
             found.append(Rejection(name, bad[0]["name"], f"scale {bad[1]:.3g} is not a normal positive float", False))
