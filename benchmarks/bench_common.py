@@ -1,19 +1,38 @@
-"""Shared by the benchmarks: the command line, TensorFlow's thread pools, and the PyTorch reference run."""
+"""Shared by the benchmarks: the command line, the machine, TensorFlow's thread pools, and the PyTorch
+reference runs (each of its CPU modes, the best one kept)."""
 import argparse
 import os
+import shutil
 import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF_PYTHON = os.path.join(ROOT, ".venv-ref", "bin", "python")
+# PyTorch's CPU modes (benchmarks/torch_reference.py); the compiled ones need a C++ compiler at run time.
+REF_MODES = ("eager", "channels_last", "compile", "compile_channels_last")
+DEFAULT_REF_MODES = ("eager", "channels_last", "compile")
+# One compiled run, compilation included (inductor's C++ kernels: minutes on 2 cores); a slower one is
+# reported as not done. Inductor caches what it compiled, so a second benchmark run starts faster.
+COMPILE_TIMEOUT_S = 300
 
 
 def parser(doc, models):
-    """An ArgumentParser with --models (default `models`), --size H W and --threads."""
+    """An ArgumentParser with --models (default `models`), --size H W, --threads and --ref-modes."""
     p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--models", nargs="+", default=list(models))
     p.add_argument("--size", type=int, nargs=2, default=(256, 192), metavar=("H", "W"))
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--ref-modes", nargs="+", default=list(DEFAULT_REF_MODES), choices=REF_MODES,
+                   help="the PyTorch reference's modes to time; the best is compared")
     return p
+
+
+def machine():
+    """'CPU model, N cores, load L' of this machine (lscpu's Model name; the 1-minute load average)."""
+    model = "unknown CPU"
+    if shutil.which("lscpu"):
+        lines = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+        model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name")), model)
+    return f"{model}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start"
 
 
 def set_tensorflow_threads(threads):
@@ -25,11 +44,44 @@ def set_tensorflow_threads(threads):
     tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
-def reference(mode, name, batch, height, width, count, threads, key):
-    """The float that benchmarks/torch_reference.py prints after `key`, run in .venv-ref (None without it)."""
+def reference(task, name, batch, height, width, count, threads, key, mode):
+    """(the float that benchmarks/torch_reference.py prints after `key`, None) run in .venv-ref, or
+    (None, why not): no .venv-ref, no C++ compiler for a compiled mode, a failure or a time-out."""
     if not os.path.exists(REF_PYTHON):
-        return None
-    out = subprocess.run([REF_PYTHON, os.path.join(ROOT, "benchmarks", "torch_reference.py"), mode, name,
-                          str(batch), str(height), str(width), str(count), str(threads)],
-                         capture_output=True, text=True, check=True).stdout
-    return float(out.rsplit(f"{key} ", 1)[1])
+        return None, "no .venv-ref (tests/fixtures/install_reference.sh)"
+    if mode.startswith("compile") and not (shutil.which("g++") or shutil.which("c++")):
+        return None, "no C++ compiler (g++), which torch.compile needs"
+    command = [REF_PYTHON, os.path.join(ROOT, "benchmarks", "torch_reference.py"), task, name,
+               *map(str, (batch, height, width, count, threads)), mode]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, check=True,
+                             timeout=COMPILE_TIMEOUT_S if mode.startswith("compile") else None).stdout
+    except subprocess.TimeoutExpired:
+        return None, f"not done in {COMPILE_TIMEOUT_S} s (compilation included)"
+    except subprocess.CalledProcessError as e:
+        last = (e.stderr.strip().splitlines() or ["no message"])[-1]
+        return None, f"failed: {last[:160]}"
+    return float(out.rsplit(f"{key} ", 1)[1]), None
+
+
+def best_reference(task, name, batch, height, width, count, threads, key, modes, better):
+    """(best value or None, its mode, {mode: value or 'why not'}) over the reference's `modes`;
+    better: max (throughput) or min (latency)."""
+    found = {}
+    for mode in modes:
+        value, why = reference(task, name, batch, height, width, count, threads, key, mode)
+        found[mode] = value if why is None else why
+    timed = {m: v for m, v in found.items() if isinstance(v, float)}
+    if not timed:
+        return None, None, found
+    best = better(timed, key=timed.get)
+    return timed[best], best, found
+
+
+def describe(found, unit, best):
+    """One line: each reference mode's figure (or why it has none), and whether torch.compile won."""
+    line = "; ".join(f"{m} {v:.1f} {unit}" if isinstance(v, float) else f"{m}: {v}" for m, v in found.items())
+    compiled = [m for m in found if m.startswith("compile")]
+    if compiled and best and not best.startswith("compile"):
+        line += f" (torch.compile slower or unavailable here: {best} is the best)"
+    return line

@@ -62,3 +62,7 @@ class DiskFullError(HrkerasError, OSError):
 
 class DownloadError(MissingFileError):
     """A published file that could not be fetched (offline, refused, cut short); the fix says where to put it."""
+
+
+class UnsupportedQuantizationError(HrkerasError, ValueError):
+    """An int8 model whose quantization parameters the CPU interpreter's kernels (XNNPACK) cannot run."""

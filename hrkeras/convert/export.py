@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from hrkeras.convert.dead_ranges import widen_dead_ranges
 from hrkeras.convert.quantizers import fake_quants
 
 MODES = ("float32", "float16", "dynamic", "int8", "qat")
@@ -77,7 +78,8 @@ def convert(model, mode, representative=None, progress=None):
     (int8 weights, float activations); "int8" (full-integer post-training
     quantization calibrated on `representative`, an iterable of float32
     [1,H,W,3] arrays; `progress(done)` is called after each sample); "qat" (a
-    quantize_model model with trained ranges -> all-int8, no calibration data).
+    quantize_model model with trained ranges -> all-int8, no calibration data; the ranges of dead
+    convolution outputs, which XNNPACK would reject, are widened in the model first: widen_dead_ranges).
     int8 and qat models take and return float32 (QUANTIZE/DEQUANTIZE at the edges).
     Raises ValueError naming the TensorFlow ops that TFLite builtins lack.
     """
@@ -85,6 +87,8 @@ def convert(model, mode, representative=None, progress=None):
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
     _check(model, mode, representative)
+    if mode == "qat":
+        widen_dead_ranges(model)
     spec = tf.TensorSpec([1, *model.input.shape[1:]], "float32")
     fn = tf.function(lambda x: model(x, training=False)).get_concrete_function(spec)
     # Frozen: weights become constants, fake-quant ranges fixed, no variable ops. The converter saves the

@@ -4,9 +4,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hrkeras.convert import gpu_compat, metadata
+from hrkeras.convert import gpu_compat, metadata, xnnpack_limits
 from hrkeras.convert.litert_gpu import GpuUnavailableError, NotFullyAcceleratedError
 from hrkeras.convert.tflite_runner import TFLiteRunner, load_tflite
+from hrkeras.errors import UnsupportedQuantizationError
 
 FLOAT_GPU_TOLERANCE = 1e-3  # GPU (float32 math) vs CPU interpreter, fraction of the output range
 # Quantized models: the CPU rounds every activation to int8, the GPU computes in float with the dequantized
@@ -159,12 +160,34 @@ def _tensor_summary(buf):
     return constants, f"{inputs} -> {outputs}"
 
 
+XNNPACK_FIX = ("convert the model again with hrkeras convert (its QAT export widens dead ranges), or fine-tune "
+               "or calibrate it on real images so that no convolution output is dead")
+
+
+def cpu_runner(buf, path, threads, rejected):
+    """The CPU interpreter (XNNPACK) on the model, or UnsupportedQuantizationError naming the op and tensor
+    whose quantization XNNPACK cannot prepare: from `rejected` (xnnpack_limits.rejections), else the
+    interpreter's own message."""
+    fatal = [r for r in rejected if r.fatal]
+    if fatal:
+        raise UnsupportedQuantizationError(
+            f"XNNPACK cannot prepare {len(fatal)} int8 op(s): " + "; ".join(map(str, fatal)), path, XNNPACK_FIX)
+    try:
+        return TFLiteRunner(buf, "cpu", threads=threads)
+    except RuntimeError as e:
+        if "failed to prepare" not in str(e):
+            raise
+        raise UnsupportedQuantizationError(f"the CPU interpreter cannot prepare the model: {e}", path,
+                                           XNNPACK_FIX) from e
+
+
 def verify(model_path, keras_model=None, threads=2, seed=0, check_gpu=True, sample=None):
     """Check a .tflite (path or bytes) and run it; returns a VerifyReport (print it; `.ok` is the verdict).
 
     One normalized input [1,H,W,3] (`sample`, e.g. a real crop: quantized models clip inputs far outside
     their calibrated ranges; default x ~ N(0, 1)) goes through the CPU interpreter, the GPU-only compiled
     model (unless check_gpu=False) and, if given, `keras_model`.
+    Raises UnsupportedQuantizationError when XNNPACK cannot prepare the model (`xnnpack_limits`).
     """
     buf = load_tflite(model_path)
     try:  # first: a truncated or damaged file is an InvalidFileError naming it
@@ -178,7 +201,9 @@ def verify(model_path, keras_model=None, threads=2, seed=0, check_gpu=True, samp
     if report.quantized:
         report.gpu_tolerance = QUANTIZED_GPU_TOLERANCE
 
-    cpu = TFLiteRunner(buf, "cpu", threads=threads)
+    rejected = xnnpack_limits.rejections(buf)
+    cpu = cpu_runner(buf, path, threads, rejected)
+    report.notes += [f"outside XNNPACK: {r}" for r in rejected if not r.fatal]
     x = np.random.default_rng(seed).standard_normal(cpu.input_shape, dtype=np.float32) if sample is None else \
         np.asarray(sample, np.float32)
     y_cpu = cpu(x)
