@@ -113,11 +113,9 @@ def test_train_writes_checkpoints_and_resumes(tmp_path, data_root):
     assert (setup.codec.sigma, setup.codec.unbiased, setup.codec.blur_kernel_size) == (1.0, True, 3)
 
 
-@pytest.mark.slow
-def test_sigkill_mid_epoch_then_resume_matches_uninterrupted_run(tmp_path, data_root):
-    reference = run_tiny(tmp_path / "straight", data_root)
-    workdir = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, SCRIPT, str(workdir), str(data_root)],
+def kill_in_epoch_two_then_resume(workdir, data_root, *args):
+    """Start a tiny run, SIGKILL it early in its second epoch, resume it; -> the resumed run's result."""
+    proc = subprocess.Popen([sys.executable, SCRIPT, str(workdir), str(data_root), *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     latest = workdir / "checkpoints" / "latest.json"
     deadline = time.time() + 600
@@ -130,11 +128,21 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted_run(tmp_path, data_
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert json.loads(latest.read_text())["epoch"] in (1, 2)
-    resumed = run_tiny(workdir, data_root, "--resume")
-    assert [e["epoch"] for e in history(workdir)] == [1, 2, 3]
-    straight, again = history(tmp_path / "straight"), history(workdir)
-    np.testing.assert_allclose([e["loss"] for e in again], [e["loss"] for e in straight], rtol=1e-5)
-    assert resumed["val"]["AP"] == pytest.approx(reference["val"]["AP"], abs=1e-6)
+    return run_tiny(workdir, data_root, *args, "--resume")
+
+
+def assert_resumed_like_straight(straight_dir, resumed_dir, straight, resumed, metric):
+    assert [e["epoch"] for e in history(resumed_dir)] == [1, 2, 3]
+    np.testing.assert_allclose([e["loss"] for e in history(resumed_dir)],
+                               [e["loss"] for e in history(straight_dir)], rtol=1e-5)
+    assert resumed["val"][metric] == pytest.approx(straight["val"][metric], abs=1e-6)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_epoch_then_resume_matches_uninterrupted_run(tmp_path, data_root):
+    reference = run_tiny(tmp_path / "straight", data_root)
+    resumed = kill_in_epoch_two_then_resume(tmp_path / "killed", data_root)
+    assert_resumed_like_straight(tmp_path / "straight", tmp_path / "killed", reference, resumed, "AP")
 
 
 @pytest.mark.slow

@@ -31,6 +31,9 @@ def add_parser(sub):
     p.add_argument("--cpu-replicas", type=positive_int, metavar="N",
                    help="split the CPU into N logical devices and mirror over them (tests the multi-replica path)")
     p.add_argument("--epochs", type=positive_int, help="override the recipe's epochs")
+    p.add_argument("--time-budget", type=positive_float, metavar="MINUTES",
+                   help="train for this long instead of a number of epochs: the step rate is measured on the first "
+                        "steps and the schedule laid over the steps that fit (kept on --resume)")
     p.add_argument("--batch-size", type=positive_int, help="override the global batch size")
     p.add_argument("--lr", type=positive_float, help="override the base learning rate")
     p.add_argument("--mixed-precision", action="store_true", help="float16 on GPU, bfloat16 on CPU")
@@ -43,6 +46,7 @@ def add_parser(sub):
 
 def config_from_args(args):
     overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
+                 "time_budget_minutes": args.time_budget,
                  "synthetic_images": tuple(args.synthetic_images) if args.synthetic_images else None,
                  "num_classes": args.num_classes}
     return get_config(args.config).replace(**{k: v for k, v in overrides.items() if v is not None})
@@ -51,7 +55,9 @@ def config_from_args(args):
 def run(args):
     recipe = get_config(args.config)
     if not recipe.dataset.startswith("synthetic"):
-        refuse(args, f"to {recipe.name}, which trains on {recipe.dataset} data", "synthetic_images")
+        dataset = {"coco": "COCO", "cityscapes": "Cityscapes", "folder": "a dataset folder"}.get(recipe.dataset,
+                                                                                             recipe.dataset)
+        refuse(args, f"to {recipe.name}, which trains on {dataset}", "synthetic_images")
     if recipe.task == "pose":
         refuse(args, f"to the pose recipe {recipe.name} (17 COCO keypoints)", "num_classes")
     config = config_from_args(args)
@@ -71,6 +77,7 @@ def run(args):
                    mixed_precision=args.mixed_precision)
     metric = get_task(config).METRIC
     value = result["val"][metric] if result["val"] else float("nan")
-    print(f"{config.name}: {result['epochs']} epochs in {result['train_seconds'] / 60:.1f} min, "
+    print(f"{config.name}: {result['epochs']} epochs ({result['steps']} steps) in "
+          f"{result['train_seconds'] / 60:.1f} min, "
           f"{METRIC_NAMES[metric]} {value:.3f} on {config.val_split}; model {result['model']}")
     return 0

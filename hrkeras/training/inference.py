@@ -80,15 +80,9 @@ def evaluate_pose(model, config, data_root=None, flip_test=None, decode=None, ba
     and is absent with a detection file.
     """
     from hrkeras.training import datasets
-    from hrkeras.training.data import coco_meta
+    from hrkeras.training.tasks import pose
 
     split = datasets.splits(config, data_root)["val"]
     instances = datasets.val_instances(config, split)
-    pipeline = datasets.val_pipeline(config, instances)
-    predictor = TopDownPredictor(model, pipeline.codec, coco_meta.flip_indices(),
-                                 config.flip_test if flip_test is None else flip_test, decode or config.decode)
-    predictions = predict_dataset(predictor, pipeline.eval_dataset(batch_size))
-    stats, summary = evaluate_coco(predictions, split.ann_file)
-    if not config.det_file and predictions:
-        stats["PCK@0.2"] = pck_of(predictions, instances)
-    return stats, summary
+    return pose.evaluate(model, config, datasets.val_pipeline(config, instances), split.ann_file, instances,
+                         flip_test, decode, batch_size)

@@ -89,10 +89,31 @@ class WarmupPoly(keras.optimizers.schedules.LearningRateSchedule):
                     warmup_ratio=self.warmup_ratio)
 
 
+@register_keras_serializable(package="hrkeras")
+class Stretched(keras.optimizers.schedules.LearningRateSchedule):
+    """`schedule` laid over another number of steps: lr(step) = schedule(step * stretch). `stretch` lives in a
+    variable, so a time budget can set it after the training graph is traced (hrkeras.training.budget)."""
+
+    def __init__(self, schedule, stretch=1.0):
+        if isinstance(schedule, dict):
+            schedule = keras.saving.deserialize_keras_object(schedule)
+        self.schedule = schedule
+        self.stretch = keras.Variable(float(stretch), trainable=False, name="schedule_stretch")
+
+    def __call__(self, step):
+        return self.schedule(ops.floor(ops.cast(step, "float32") * self.stretch))
+
+    def get_config(self):
+        return {"schedule": keras.saving.serialize_keras_object(self.schedule), "stretch": float(self.stretch.numpy())}
+
+
 def build_schedule(config, steps_per_epoch):
-    """The recipe's learning-rate schedule (config.lr_schedule "step", "cosine" or "poly")."""
+    """The recipe's learning-rate schedule (config.lr_schedule "step", "cosine" or "poly") over its epochs;
+    Stretched over them when the recipe has a time budget."""
     total = config.epochs * steps_per_epoch
     warmup = dict(warmup_steps=config.warmup_steps, warmup_ratio=config.warmup_ratio)
+    if config.time_budget_minutes:
+        return Stretched(build_schedule(config.replace(time_budget_minutes=None), steps_per_epoch))
     if config.lr_schedule == "step":
         return WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma, **warmup)
     if config.lr_schedule == "cosine":

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from hrkeras.errors import DiskFullError, RunExistsError, UsageError
 from hrkeras.training import checkpointing
+from hrkeras.training.budget import budget_plan, epoch_steps, fixed_plan, measure_steps_per_second
 from hrkeras.training.distribute import is_chief, make_strategy
 from hrkeras.training.optimizers import build_optimizer
 from hrkeras.training.schedules import build_schedule
@@ -24,11 +25,32 @@ from hrkeras.utils.keras_io import save_model
 def build_model(config, steps_per_epoch, model_fn=None, data=None):
     """The recipe's model (or `model_fn()`'s), compiled with its optimizer and its task's loss (call inside
     strategy.scope()); data: the TaskData, for what the model carries of it (class names)."""
-    task = get_task(config)
-    model = model_fn() if model_fn else task.build_model(config, data)
+    model = model_fn() if model_fn else get_task(config).build_model(config, data)
     use_fused_batch_norm(model)
-    model.compile(optimizer=build_optimizer(config, build_schedule(config, steps_per_epoch)), loss=task.loss(config))
+    model.compile(optimizer=build_optimizer(config, build_schedule(config, steps_per_epoch)),
+                  loss=get_task(config).loss(config))
     return model
+
+
+def _plan(model, config, record, train_pipe, steps_per_epoch, started):
+    """The run's plan: the recipe's epochs, the checkpoint's (a resumed budgeted run), or the budget's, measured
+    now on epoch 0's first batches (the model then gets its initial weights and optimizer state back, and its
+    schedule is stretched over the planned steps; the traced graph is kept)."""
+    if not config.time_budget_minutes:
+        return fixed_plan(config, steps_per_epoch)
+    if record and "plan" in record:
+        plan = record["plan"]
+    else:
+        initial = model.get_weights()
+        rate = measure_steps_per_second(model, train_pipe.train_dataset(config.batch_size, 0))
+        model.set_weights(initial)
+        for variable in model.optimizer.variables:
+            variable.assign(np.zeros(variable.shape, variable.dtype))
+        plan = budget_plan(config, steps_per_epoch, rate, config.time_budget_minutes * 60 - (time.time() - started))
+        print(f"time budget {config.time_budget_minutes:g} min: {rate:.2f} steps/s measured, {plan['total_steps']} "
+              f"steps in {plan['epochs']} epochs", flush=True)
+    model.optimizer._learning_rate.stretch.assign(config.epochs * steps_per_epoch / plan["total_steps"])
+    return plan
 
 
 class _Progbar(keras.callbacks.ProgbarLogger):
@@ -89,10 +111,11 @@ def _check_numbers(config):
         raise UsageError(f"the learning rate must be a positive number, got {config.lr!r}", fix="pass --lr above 0")
 
 
-def _save_epoch(model, workdir, epoch, config, history):
+def _save_epoch(model, workdir, epoch, config, history, plan):
     """Checkpoint, then history.json; a full disk keeps the last checkpoint and says how to go on."""
     try:
-        checkpointing.save_checkpoint(model, workdir, epoch, {"config": config.to_dict(), "history": history})
+        checkpointing.save_checkpoint(model, workdir, epoch, {"config": config.to_dict(), "history": history,
+                                                              "plan": plan})
         checkpointing.write_history(workdir, history)
     except DiskFullError as err:
         record = checkpointing.read_latest(workdir)
@@ -108,9 +131,11 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     model_fn: builds the model to train instead of the recipe's (e.g. a QAT model of a trained one);
     it is called inside the strategy's scope.
 
-    Returns {"epochs", "steps_per_epoch", "replicas", "train_seconds", "val": the last evaluation's stats or
-    None, "model": path}.
+    Returns {"epochs", "steps_per_epoch", "steps", "replicas", "train_seconds" (the epochs' fit and evaluation),
+    "val": the last evaluation's stats or None, "model": path, "plan": the steps' plan (a time budget's with its
+    measured rate), "seconds_to_last_step": from the call to the end of the last step (what a budget bounds)}.
     """
+    started = time.time()
     _check_numbers(config)
     record = _resume_record(workdir, config, resume)
     tune_for_cpu()
@@ -130,30 +155,35 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     if config.batch_size % strategy.num_replicas_in_sync:
         raise UsageError(f"the global batch of {config.batch_size} does not split evenly over "
                          f"{strategy.num_replicas_in_sync} replicas", fix="pass a --batch-size that it divides")
+    if config.time_budget_minutes and isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        raise UsageError("a time budget is measured on one machine; multi-worker runs need a fixed schedule",
+                         fix="drop the time budget (--time-budget) or train on one worker")
     with strategy.scope():
         model = build_model(config, steps_per_epoch, model_fn, data)
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
             _multi_worker_compat(model)
+    plan = _plan(model, config, record, train_pipe, steps_per_epoch, started)
     if record:
         checkpointing.restore_checkpoint(model, record)
         checkpointing.write_history(workdir, record.get("history", []))  # it may lag the checkpoint by one epoch
     start = record["epoch"] if record else 0
     os.makedirs(workdir, exist_ok=True)
-    callbacks = [_Progbar(config.epochs)]
+    callbacks = [_Progbar(plan["epochs"])]
     if chief:
         callbacks.append(keras.callbacks.TensorBoard(os.path.join(workdir, "logs"), write_graph=False))
     shard = tf.data.Options()
     shard.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     history = record["history"] if record else []
     val_writer = tf.summary.create_file_writer(os.path.join(workdir, "logs", "val")) if chief else None
-    stats, began = None, time.time()
-    for epoch in range(start, config.epochs):
+    stats, began, trained = None, time.time(), None
+    for epoch in range(start, plan["epochs"]):
         batches = train_pipe.train_dataset(config.batch_size, epoch).with_options(shard)
         # A fixed step count: exhausting the iterator would advance the optimizer step counter once more.
-        logs = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, steps_per_epoch=steps_per_epoch,
+        logs = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, steps_per_epoch=epoch_steps(plan, epoch),
                          shuffle=False, callbacks=callbacks, verbose=verbose).history
+        trained = time.time()
         entry = {"epoch": epoch + 1, **{k: np.asarray(v[-1], np.float64).item() for k, v in logs.items()}}
-        last = epoch + 1 == config.epochs
+        last = epoch + 1 == plan["epochs"]
         if chief and (last or (epoch + 1) % config.val_interval == 0):
             stats, summary = data.evaluate(model)
             entry["val"] = stats
@@ -163,7 +193,7 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
                     tf.summary.scalar(f"{config.task}/{name}", value)
         history.append(entry)
         if chief:  # the checkpoint (with the history) comes last: a kill before it replays this epoch
-            _save_epoch(model, workdir, epoch + 1, config, history)
+            _save_epoch(model, workdir, epoch + 1, config, history, plan)
     seconds = time.time() - began
     model_path = os.path.join(workdir, "model.keras")
     if chief:
@@ -173,5 +203,6 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
             raise DiskFullError("no space left on the device while writing model.keras", err.path,
                                 "every epoch's checkpoint is saved; free space and run again with --resume, "
                                 "which only writes model.keras") from err
-    return {"epochs": config.epochs, "steps_per_epoch": steps_per_epoch, "replicas": strategy.num_replicas_in_sync,
-            "train_seconds": seconds, "val": stats, "model": model_path}
+    return {"epochs": plan["epochs"], "steps_per_epoch": steps_per_epoch, "steps": plan["total_steps"],
+            "replicas": strategy.num_replicas_in_sync, "train_seconds": seconds, "val": stats, "model": model_path,
+            "plan": plan, "seconds_to_last_step": trained and trained - started}

@@ -1,0 +1,49 @@
+"""Time-budgeted training: "train for 15 minutes". The step rate is measured on the first steps, the schedule
+(warm-up, milestones, decay to the end) is stretched over the steps that fit in the rest of the budget, and the
+plan is kept in the checkpoints, so a resumed run follows the schedule it started with.
+"""
+import math
+import time
+
+import keras
+
+CALIBRATION_STEPS = 12   # timed steps, after...
+WARMUP_STEPS = 3         # ...untimed ones (graph tracing, caches)
+
+
+def fixed_plan(config, steps_per_epoch):
+    """The recipe's own plan: config.epochs full epochs."""
+    return {"total_steps": config.epochs * steps_per_epoch, "steps_per_epoch": steps_per_epoch,
+            "epochs": config.epochs}
+
+
+def budget_plan(config, steps_per_epoch, steps_per_second, seconds_left):
+    """The steps that fit in `seconds_left` at `steps_per_second` (at least one), in epochs of steps_per_epoch
+    (the last one shorter)."""
+    total = max(int(steps_per_second * seconds_left), 1)
+    return {"total_steps": total, "steps_per_epoch": steps_per_epoch, "epochs": math.ceil(total / steps_per_epoch),
+            "steps_per_second": steps_per_second, "budget_minutes": config.time_budget_minutes}
+
+
+def epoch_steps(plan, epoch):
+    """Steps of epoch `epoch` (0-based) under `plan`."""
+    return min(plan["steps_per_epoch"], plan["total_steps"] - epoch * plan["steps_per_epoch"])
+
+
+class _StepTimes(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.times = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.times.append(time.perf_counter())
+
+
+def measure_steps_per_second(model, batches):
+    """Training steps per second of the compiled `model` on `batches` (repeated as needed). The weights and the
+    optimizer state change: restore them afterwards."""
+    timer = _StepTimes()
+    steps = WARMUP_STEPS + CALIBRATION_STEPS
+    model.fit(batches.repeat().take(steps), steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[timer],
+              shuffle=False)
+    return CALIBRATION_STEPS / (timer.times[-1] - timer.times[WARMUP_STEPS - 1])

@@ -1,0 +1,72 @@
+"""Time-budgeted training: the plan, the schedule laid over it, a run that ends on time, and a resumed run that
+keeps its plan after SIGKILL."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from test_training import SCRIPT, history, run_tiny
+
+
+def test_plan_and_schedule_over_the_budget():
+    from hrkeras.training.budget import budget_plan, epoch_steps
+    from hrkeras.training.configs import get_config
+    from hrkeras.training.schedules import build_schedule
+
+    config = get_config("litehrnet_18_synthetic_128x96").replace(time_budget_minutes=10, warmup_steps=0, lr=1.0)
+    plan = budget_plan(config, steps_per_epoch=100, steps_per_second=2.5, seconds_left=300)
+    assert (plan["total_steps"], plan["epochs"]) == (750, 8)
+    assert [epoch_steps(plan, e) for e in (0, 6, 7)] == [100, 100, 50]
+    schedule = build_schedule(config, 100)  # 700 steps, milestone at 600 ...
+    schedule.stretch.assign(700 / plan["total_steps"])  # ... laid over 750: at 643
+    assert [float(schedule(s)) for s in (0, 642, 643, 749)] == pytest.approx([1.0, 1.0, 0.1, 0.1])
+    from hrkeras.training.schedules import Stretched
+
+    assert Stretched.from_config(schedule.get_config()).get_config() == schedule.get_config()
+    assert budget_plan(config, 100, 0.001, 60)["total_steps"] == 1  # never an empty run
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory):
+    from hrkeras.training.data.synthetic import make_synthetic_dataset
+
+    root = tmp_path_factory.mktemp("synthetic")
+    make_synthetic_dataset(root, {"train": 160, "val": 6}, seed=0)  # epochs of ~90 steps: little per-epoch cost
+    return root
+
+
+@pytest.mark.slow
+def test_a_budget_ends_on_time_and_survives_sigkill(tmp_path, data_root):
+    budget = 1.0  # minutes: the tiny model's graph tracing and a few hundred steps
+    straight = run_tiny(tmp_path / "straight", data_root, "--time-budget", str(budget), "--epochs", "3")
+    plan = straight["plan"]
+    assert plan["budget_minutes"] == budget and plan["total_steps"] > 10
+    # uses its time and ends near it: the plan counts steps at the rate of the first ones, and each epoch adds
+    # its checkpoint and fit set-up (~0.5 s); tests running beside this one change the rate on the way
+    assert plan["total_steps"] == pytest.approx(plan["steps_per_second"] * budget * 60, rel=0.8)
+    assert budget * 60 * 0.5 < straight["seconds_to_last_step"] <= budget * 60 * 1.5 + 0.5 * plan["epochs"]
+    workdir = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, SCRIPT, str(workdir), str(data_root), "--time-budget", str(budget),
+                             "--epochs", "3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    latest = workdir / "checkpoints" / "latest.json"
+    deadline = time.time() + 600
+    while time.time() < deadline and proc.poll() is None and not latest.exists():
+        time.sleep(0.2)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_plan = json.loads(latest.read_text())["plan"]
+    resumed = run_tiny(workdir, data_root, "--time-budget", str(budget), "--epochs", "3", "--resume")
+    assert resumed["plan"] == killed_plan  # measured once, before the kill
+    epochs = [e["epoch"] for e in history(workdir)]
+    assert epochs == list(range(1, killed_plan["epochs"] + 1))
+    import keras
+
+    model = keras.models.load_model(workdir / "model.keras")
+    assert int(model.optimizer.iterations.numpy()) == killed_plan["total_steps"]
+    assert np.isfinite([e["loss"] for e in history(workdir)]).all()
