@@ -30,6 +30,7 @@ from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator,
 from hrkeras.pretrained import list_pretrained
 from hrkeras.convert import quantizers as _quantizers  # noqa: F401  (QAT .keras files name its layers)
 from hrkeras.training import losses as _losses, schedules as _schedules  # noqa: F401  (trained .keras files name them)
+from hrkeras.training import optimizers as _optimizers, segmentation_loss as _segmentation_loss  # noqa: F401
 
 __version__ = "0.1.0"
 __all__ = [

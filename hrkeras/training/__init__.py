@@ -1,1 +1,2 @@
-"""Top-down pose training: data pipelines, losses, evaluation and the tf.distribute trainer."""
+"""Training of every task (pose, segmentation, classification): data pipelines, losses, evaluation and the
+tf.distribute trainer."""
