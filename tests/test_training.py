@@ -147,7 +147,7 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted_run(tmp_path, data_
 
 @pytest.mark.slow
 def test_two_replicas_train_like_one(tmp_path, data_root):
-    common = ("--epochs", "2", "--batch-size", "8")
+    common = ("--epochs", "1", "--batch-size", "8")
     one = run_tiny(tmp_path / "one", data_root, *common, "--strategy", "default")
     two = run_tiny(tmp_path / "two", data_root, *common, "--cpu-replicas", "2")
     assert two["replicas"] == 2 and one["replicas"] == 1

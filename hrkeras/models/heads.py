@@ -32,14 +32,15 @@ def concat_upsampled(xs, align_corners, name, interpolation="bilinear"):
     return layers.Concatenate(name=f"{name}_concat")(ups)
 
 
-def segmentation_head(xs, num_classes, align_corners=False):
-    """HRNetV2: concat, 1x1 conv(bias)+BN+ReLU, 1x1 classifier -> [N, H/4, W/4, classes].
+def segmentation_head(xs, num_classes, align_corners=False, channels=None):
+    """HRNetV2: concat, 1x1 conv(bias)+BN+ReLU to `channels` (None: as many as the concat, the reference's),
+    1x1 classifier -> [N, H/4, W/4, classes].
 
     The classifier starts at normal std 0.001 (HRNet-Semantic-Segmentation's init_weights): He-normal over
     its few outputs would start the logits at a std of ~10 and the loss far above log(classes).
     """
     x = concat_upsampled(xs, align_corners, "last_layer")
-    x = conv_bn(x, x.shape[-1], 1, "last_layer_0", "last_layer_1", act="relu", act_name="last_layer_2",
+    x = conv_bn(x, channels or x.shape[-1], 1, "last_layer_0", "last_layer_1", act="relu", act_name="last_layer_2",
                 use_bias=True)
     return layers.Conv2D(num_classes, 1, name="last_layer_3",
                          kernel_initializer=keras.initializers.RandomNormal(stddev=0.001))(x)

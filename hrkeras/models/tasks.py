@@ -67,13 +67,16 @@ class Segmenter(Task):
     (upsample to the label size in the loss, as the reference does).
 
     classes: the class names the model was trained on (carried in its config, so a saved model labels its
-    output); None: unknown.
+    output); None: unknown. channels: width of the head's 1x1 conv (None: the concatenated branches' width, as
+    HRNetV2 and mmseg's Lite-HRNet FCN head; a narrower head is mmseg's FCNHead `channels`).
     """
 
-    def __init__(self, backbone, num_classes=19, align_corners=False, classes=None, name=None, **kwargs):
+    def __init__(self, backbone, num_classes=19, align_corners=False, classes=None, channels=None, name=None,
+                 **kwargs):
         self._build(
-            backbone, lambda xs: segmentation_head(xs, num_classes, align_corners),
-            num_classes=num_classes, align_corners=align_corners, classes=classes, name=name, model_kwargs=kwargs,
+            backbone, lambda xs: segmentation_head(xs, num_classes, align_corners, channels),
+            num_classes=num_classes, align_corners=align_corners, classes=classes, channels=channels, name=name,
+            model_kwargs=kwargs,
         )
 
 

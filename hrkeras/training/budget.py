@@ -25,6 +25,19 @@ def budget_plan(config, steps_per_epoch, steps_per_second, seconds_left):
             "steps_per_second": steps_per_second, "budget_minutes": config.time_budget_minutes}
 
 
+def replan(plan, epochs_done, seconds_left, epoch_overhead):
+    """`plan` after its first `epochs_done` full epochs, now with `epoch_overhead` seconds of per-epoch cost
+    (fit set-up, checkpoint) measured on them: the steps still to run are those that fit in `seconds_left`
+    with that cost paid once per epoch (at least one: the run ends with an evaluated epoch)."""
+    rate, per_epoch = plan["steps_per_second"], plan["steps_per_epoch"]
+    epoch_overhead = max(epoch_overhead, 0.0)
+    full, rest = divmod(max(seconds_left, 0.0), per_epoch / rate + epoch_overhead)
+    remaining = max(int(full) * per_epoch + int(max(rest - epoch_overhead, 0.0) * rate), 1)
+    total = epochs_done * per_epoch + remaining
+    return {**plan, "total_steps": total, "epochs": math.ceil(total / per_epoch),
+            "epoch_overhead_seconds": round(epoch_overhead, 3)}
+
+
 def epoch_steps(plan, epoch):
     """Steps of epoch `epoch` (0-based) under `plan`."""
     return min(plan["steps_per_epoch"], plan["total_steps"] - epoch * plan["steps_per_epoch"])

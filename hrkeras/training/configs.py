@@ -101,6 +101,7 @@ class SegmentationConfig(TrainConfig):
     task: ClassVar[str] = "segmentation"
     dataset: str = "synthetic_parts"
     num_classes: int = 7
+    head_channels: int = None               # the head's 1x1 conv width (None: the concatenated branches')
     ignore_index: int = 255
     class_weights: tuple = None
     ohem: bool = False

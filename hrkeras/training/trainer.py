@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from hrkeras.errors import DiskFullError, RunExistsError, UsageError
 from hrkeras.training import checkpointing
-from hrkeras.training.budget import budget_plan, epoch_steps, fixed_plan, measure_steps_per_second
+from hrkeras.training.budget import budget_plan, epoch_steps, fixed_plan, measure_steps_per_second, replan
 from hrkeras.training.distribute import is_chief, make_strategy
 from hrkeras.training.optimizers import build_optimizer
 from hrkeras.training.schedules import build_schedule
@@ -22,20 +22,20 @@ from hrkeras.training.tasks import get_task
 from hrkeras.utils.keras_io import save_model
 
 
-def build_model(config, steps_per_epoch, model_fn=None, data=None):
-    """The recipe's model (or `model_fn()`'s), compiled with its optimizer and its task's loss (call inside
-    strategy.scope()); data: the TaskData, for what the model carries of it (class names)."""
-    model = model_fn() if model_fn else get_task(config).build_model(config, data)
+def build_model(config, schedule, model_fn=None, data=None):
+    """The recipe's model (or `model_fn()`'s), compiled with its optimizer on `schedule` and its task's loss
+    (call inside strategy.scope()); data: the TaskData, for what the model carries of it (class names)."""
+    task = get_task(config)
+    model = model_fn() if model_fn else task.build_model(config, data)
     use_fused_batch_norm(model)
-    model.compile(optimizer=build_optimizer(config, build_schedule(config, steps_per_epoch)),
-                  loss=get_task(config).loss(config))
+    model.compile(optimizer=build_optimizer(config, schedule), loss=task.loss(config))
     return model
 
 
 def _plan(model, config, record, train_pipe, steps_per_epoch, started):
     """The run's plan: the recipe's epochs, the checkpoint's (a resumed budgeted run), or the budget's, measured
-    now on epoch 0's first batches (the model then gets its initial weights and optimizer state back, and its
-    schedule is stretched over the planned steps; the traced graph is kept)."""
+    now on epoch 0's first batches (the model then gets its initial weights and optimizer state back; the
+    traced graph is kept)."""
     if not config.time_budget_minutes:
         return fixed_plan(config, steps_per_epoch)
     if record and "plan" in record:
@@ -49,8 +49,13 @@ def _plan(model, config, record, train_pipe, steps_per_epoch, started):
         plan = budget_plan(config, steps_per_epoch, rate, config.time_budget_minutes * 60 - (time.time() - started))
         print(f"time budget {config.time_budget_minutes:g} min: {rate:.2f} steps/s measured, {plan['total_steps']} "
               f"steps in {plan['epochs']} epochs", flush=True)
-    model.optimizer._learning_rate.stretch.assign(config.epochs * steps_per_epoch / plan["total_steps"])
     return plan
+
+
+def _stretch(schedule, config, plan):
+    """Lay the recipe's schedule (config.epochs epochs) over a time budget's planned steps."""
+    if config.time_budget_minutes:
+        schedule.stretch.assign(config.epochs * plan["steps_per_epoch"] / plan["total_steps"])
 
 
 class _Progbar(keras.callbacks.ProgbarLogger):
@@ -158,11 +163,14 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     if config.time_budget_minutes and isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         raise UsageError("a time budget is measured on one machine; multi-worker runs need a fixed schedule",
                          fix="drop the time budget (--time-budget) or train on one worker")
+    schedule = build_schedule(config, steps_per_epoch)
     with strategy.scope():
-        model = build_model(config, steps_per_epoch, model_fn, data)
+        model = build_model(config, schedule, model_fn, data)
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
             _multi_worker_compat(model)
     plan = _plan(model, config, record, train_pipe, steps_per_epoch, started)
+    _stretch(schedule, config, plan)
+    measured = "steps_per_second" in plan and not (record and "plan" in record)  # a new budget: check it once
     if record:
         checkpointing.restore_checkpoint(model, record)
         checkpointing.write_history(workdir, record.get("history", []))  # it may lag the checkpoint by one epoch
@@ -176,7 +184,9 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     history = record["history"] if record else []
     val_writer = tf.summary.create_file_writer(os.path.join(workdir, "logs", "val")) if chief else None
     stats, began, trained = None, time.time(), None
-    for epoch in range(start, plan["epochs"]):
+    epoch = start
+    while epoch < plan["epochs"]:
+        epoch_began = time.time()
         batches = train_pipe.train_dataset(config.batch_size, epoch).with_options(shard)
         # A fixed step count: exhausting the iterator would advance the optimizer step counter once more.
         logs = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, steps_per_epoch=epoch_steps(plan, epoch),
@@ -194,6 +204,15 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
         history.append(entry)
         if chief:  # the checkpoint (with the history) comes last: a kill before it replays this epoch
             _save_epoch(model, workdir, epoch + 1, config, history, plan)
+        epoch += 1
+        if measured and not last:  # the first epoch's own costs (fit set-up, checkpoint) join the plan
+            measured = False
+            overhead = time.time() - epoch_began - epoch_steps(plan, epoch - 1) / plan["steps_per_second"]
+            plan = replan(plan, epoch, config.time_budget_minutes * 60 - (time.time() - started), overhead)
+            _stretch(schedule, config, plan)
+            callbacks[0].total_epochs = plan["epochs"]
+            if chief:
+                _save_epoch(model, workdir, epoch, config, history, plan)
     seconds = time.time() - began
     model_path = os.path.join(workdir, "model.keras")
     if chief:

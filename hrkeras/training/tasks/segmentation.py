@@ -41,7 +41,8 @@ def build_model(config, data=None):
     """The recipe's Segmenter; with the TaskData, it carries the dataset's class names."""
     classes = list(data.train.dataset.classes) if data else None
     return create_model(config.model, task="segmentation", input_shape=(*config.input_size, 3),
-                        num_classes=config.num_classes, head_kwargs={"classes": classes}, **config.model_kwargs)
+                        num_classes=config.num_classes,
+                        head_kwargs={"classes": classes, "channels": config.head_channels}, **config.model_kwargs)
 
 
 def loss(config):
