@@ -5,8 +5,12 @@
     hrkeras.list_models()
     model = hrkeras.LiteHRNet18(weights="coco")   # published weights, fetched once (hrkeras.list_pretrained())
 """
+from hrkeras.utils.tf_startup import quiet_tensorflow_startup as _quiet_tensorflow_startup
+
 try:
-    import keras  # noqa: F401  (first: with the TensorFlow backend, keras needs TensorFlow installed)
+    with _quiet_tensorflow_startup():  # TensorFlow's C++ start-up notices held back (HRKERAS_DEBUG=1 shows them)
+        import keras  # noqa: F401  (first: with the TensorFlow backend, keras needs TensorFlow installed)
+        import tensorflow  # noqa: F401  (data, training and convert use it under every Keras backend)
 except ModuleNotFoundError as _missing:
     if _missing.name not in ("tensorflow", "keras"):
         raise

@@ -9,7 +9,7 @@ output shapes of the graph. That is the convention of
 (HRNet-W32 pose: 7.645e9 / 2^30 = 7.12 "GFLOPs"). fvcore/mmcv counters add
 BatchNorm, activation, pooling and upsampling elements and land ~0.5-10%
 higher; Lite-HRNet's published FLOPs come from a modified torchstat that
-reports module MACs plus such elements in 2^20 units (see the README).
+reports module MACs plus such elements in 2^20 units (see docs/design.md).
 """
 import numpy as np
 from keras import layers

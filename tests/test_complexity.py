@@ -1,4 +1,4 @@
-"""Full-size parameter and MAC counts against the reference implementations (REFERENCE.md §9.2)."""
+"""Full-size parameter and MAC counts against the reference implementations (timm, mmpose, the official code)."""
 import re
 
 import pytest

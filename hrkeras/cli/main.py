@@ -1,18 +1,20 @@
 """Entry point of the `hrkeras` command.
 
 Errors print as one line, `hrkeras <command>: error: <what> (<file>); <fix>`, with exit status 1;
-`--debug` (or HRKERAS_DEBUG=1) shows the traceback instead.
+`--debug` (or HRKERAS_DEBUG=1) shows the traceback instead. TensorFlow's C++ start-up notices are held back
+when `hrkeras` is imported (hrkeras/utils/tf_startup.py); HRKERAS_DEBUG=1 shows them too.
 """
 import argparse
-import os
 import sys
 
 from hrkeras.cli import convert, demo, evaluate, import_weights, predict, train, verify
 from hrkeras.cli.args import Parser
 from hrkeras.errors import HrkerasError
 from hrkeras.utils.atomic import is_no_space
+from hrkeras.utils.tf_startup import debug_requested
 
-DEBUG_HELP = "show the Python traceback of an error (or set HRKERAS_DEBUG=1)"
+DEBUG_HELP = ("show the Python traceback of an error (or set HRKERAS_DEBUG=1, which also shows TensorFlow's "
+              "start-up log)")
 
 
 def _models(args):
@@ -53,12 +55,11 @@ def describe_error(err):
 
 def main(argv=None):
     """Run the command line `argv` (default sys.argv[1:]); returns the exit status."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as done:  # --help, or a parse error already printed
         return done.code
-    if args.debug or os.environ.get("HRKERAS_DEBUG", "") not in ("", "0"):
+    if args.debug or debug_requested():
         return args.func(args)
     try:
         return args.func(args)

@@ -44,7 +44,7 @@ _CONFIGS = [
     # The embedded default: the synthetic dataset on a 2-core CPU (600 steps an epoch at 128x96, ~0.21 s a
     # step + ~40 s of graph tracing: ~17 min in all). Small batches and light augmentation learn fastest in
     # so few steps; the last epoch at a tenth of the rate adds ~6 AP points (a cosine schedule scored lower).
-    # Adam 8e-3 scored best of 4e-3 / 6e-3 / 8e-3 / 1.2e-2 (README). sigma scales with the heatmap as in the
+    # Adam 8e-3 scored best of 4e-3 / 6e-3 / 8e-3 / 1.2e-2 (docs/design.md). sigma scales with the heatmap as in the
     # papers' recipes (2 at 64x48, 3 at 96x72): 1 at 32x24, +6 AP points over 2. DARK's blur kernel is 3,
     # chosen on a separate synthetic split (mmpose's 11, made for sigma 2 at 64x48, scored 1.1-1.7 points lower).
     # 7 epochs, not 8 (AP 0.752 in 19.1 min), keep the whole command clear of 20 minutes on a slow day.
@@ -64,7 +64,7 @@ _CONFIGS = [
     _cityscapes("hrnet_w18_small_v2_cityscapes_512x1024", "hrnet_w18_small_v2"),
     _cityscapes("hrnet_w18_small_cityscapes_512x1024", "hrnet_w18_small"),
     _cityscapes("litehrnet_18_cityscapes_512x1024", "litehrnet_18"),
-    # The embedded person-parts set (7 classes as PASCAL-Person-Part) on a 2-core CPU: see README's task table.
+    # The embedded person-parts set (7 classes as PASCAL-Person-Part) on a 2-core CPU: see docs/training.md.
     SegmentationConfig(
         name="litehrnet_18_synthetic_parts_192x192", model="litehrnet_18", input_size=(192, 192),
         optimizer="adam", lr=4e-3, warmup_steps=100, lr_schedule="poly", power=0.9, batch_size=8, epochs=2,

@@ -2,7 +2,7 @@
 
 The paper's FLOPs column comes from a modified torchstat that reports module
 MACs plus BN/ReLU/upsample elements in 2^20 units; see `hrkeras.complexity`
-and the README for how our plain conv MACs relate to it.
+and docs/design.md for how our plain conv MACs relate to it.
 """
 
 LITEHRNET_VARIANTS = {
