@@ -1,5 +1,5 @@
-"""Time-budgeted training: the plan, the schedule laid over it, a run that ends on time, and a resumed run that
-keeps its plan after SIGKILL."""
+"""Time-budgeted training: the plan, the schedule laid over it, the re-plan with each epoch's own cost, and a
+resumed run that keeps its plan after SIGKILL."""
 import json
 import os
 import signal
@@ -55,28 +55,27 @@ def data_root(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_a_budget_ends_on_time_and_survives_sigkill(tmp_path, data_root):
-    budget = 1.0  # minutes: the tiny model's graph tracing and a few hundred steps
-    straight = run_tiny(tmp_path / "straight", data_root, "--time-budget", str(budget), "--epochs", "3")
-    plan = straight["plan"]
-    assert plan["budget_minutes"] == budget and plan["total_steps"] > 10
-    # the plan: the steps that fit in what is left of the budget at the rate of the first steps, re-planned after
-    # the first epoch with its measured per-epoch cost (checkpoint, fit set-up). The wall clock is not checked:
-    # on a loaded machine the steps after the measurement may run slower than it
-    assert plan["epochs"] == 1 or plan["epoch_overhead_seconds"] > 0
-    assert plan["total_steps"] < plan["steps_per_second"] * budget * 60
-    assert plan["total_steps"] > plan["steps_per_second"] * budget * 60 * 0.1
+def test_a_budget_is_planned_and_survives_sigkill(tmp_path, data_root):
+    budget = 2.0  # minutes: the tiny model's set-up and graph tracing (15-60 s on a 2-core machine, by its load;
+    # the budget includes them), then a few hundred steps
     workdir = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, SCRIPT, str(workdir), str(data_root), "--time-budget", str(budget),
                              "--epochs", "3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     latest = workdir / "checkpoints" / "latest.json"
     deadline = time.time() + 600
-    while time.time() < deadline and proc.poll() is None and not latest.exists():
+    while time.time() < deadline and proc.poll() is None:  # killed once the first epoch has re-planned the run
+        if latest.exists() and "epoch_overhead_seconds" in json.loads(latest.read_text())["plan"]:
+            break
         time.sleep(0.2)
     assert proc.poll() is None, "the run ended before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     killed_plan = json.loads(latest.read_text())["plan"]
+    # the plan: the steps that fit in what is left of the budget at the rate of the first steps, re-planned after
+    # the first epoch with its measured cost (checkpoint, fit set-up). The wall clock is not checked: on a loaded
+    # machine the steps after the measurement may run slower than it
+    assert killed_plan["budget_minutes"] == budget and killed_plan["epoch_overhead_seconds"] > 0
+    assert 10 < killed_plan["total_steps"] < killed_plan["steps_per_second"] * budget * 60
     resumed = run_tiny(workdir, data_root, "--time-budget", str(budget), "--epochs", "3", "--resume")
     assert resumed["plan"] == killed_plan  # measured once, before the kill
     epochs = [e["epoch"] for e in history(workdir)]
