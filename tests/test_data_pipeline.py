@@ -80,7 +80,7 @@ def test_load_ground_truth_boxes_skips_crowd_and_unlabeled_and_clips(tmp_path):
     np.testing.assert_allclose(loaded[0].bbox, [10, 10, 20, 30])
     np.testing.assert_allclose(loaded[1].bbox, [0, 50, 30, 13])  # x clipped at 0, y2 at H - 1 = 63
     assert loaded[0].keypoints.shape == (17, 3) and loaded[0].keypoints[LEFT_WRIST, 2] == 2
-    assert loaded[0].image_size == (48, 64) and loaded[0].score == 1.0 and loaded[0].image_id == 0
+    assert loaded[0].image_size == (64, 48) and loaded[0].score == 1.0 and loaded[0].image_id == 0
     assert [i.ann_id for i in coco.load_instances(ann_file, image_dir, all_boxes=True)] == [1, 2, 3, 4]
 
 
