@@ -181,6 +181,20 @@ def test_unaugmented_keypoint_lands_where_geometry_says(tmp_path):
     np.testing.assert_allclose(images[0, 0, 0], -np.array(warp.MEAN) / warp.STD, rtol=1e-5)
 
 
+def test_targets_decode_back_to_the_annotation_through_a_non_square_crop(tmp_path):
+    """train targets -> codec.decode -> crop_to_image (the evaluation path) lands on the labeled keypoints."""
+    points = {k: (20 + 3 * k, 12 + 5 * k) for k in range(17)}
+    pipeline, codec = make_pipeline(tmp_path, {0: np.zeros((120, 90, 3), np.uint8)},
+                                    [annotation(1, 0, (15, 8, 60, 90), points)], input_size=(64, 32),
+                                    heatmap_size=(16, 8))  # (height, width)
+    (_, heatmaps, _), = batches(pipeline.train_dataset(1, epoch=0))
+    (_, meta), = batches(pipeline.eval_dataset(1))
+    decoded, _ = codec.decode(heatmaps, method="argmax")
+    back = geometry.crop_to_image(decoded, meta["center"], meta["scale"], codec.input_size)
+    pixel = meta["scale"][0] / [32, 64]  # one crop pixel in image pixels along x and y
+    assert np.all(np.abs(back[0] - np.array(list(points.values()))) <= 2.0 * pixel + 1e-6)
+
+
 def test_flip_mirrors_crop_and_swaps_joints(tmp_path):
     # box -> center (20, 16), scale (32, 32) = input size: the crop is a pixel-exact copy of the image.
     images = {0: marked_image(64, 48, [(10, 20)])}
