@@ -61,7 +61,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--batches", type=int, default=20, help="timed batches")
     parser.add_argument("--warmup", type=int, default=3, help="untimed batches first")
-    parser.add_argument("--input-size", type=int, nargs=2, default=(192, 256), metavar=("W", "H"))
+    parser.add_argument("--input-size", type=int, nargs=2, default=(256, 192), metavar=("H", "W"))
     parser.add_argument("--no-augment", action="store_true")
     args = parser.parse_args()
 
@@ -78,12 +78,12 @@ def main():
         instances = coco.load_instances(os.path.join(root, "annotations", f"person_keypoints_{split}.json"),
                                         os.path.join(root, split))
         print(f"{len(instances)} instances loaded in {time.perf_counter() - start:.1f} s")
-        w, h = args.input_size
-        codec = MSRAHeatmap((w, h), (w // 4, h // 4), sigma=2.0)
-        pipeline = TopDownPipeline(instances, codec, (w, h), augment=None if args.no_augment else Augmentation())
+        h, w = args.input_size
+        codec = MSRAHeatmap((h, w), (h // 4, w // 4), sigma=2.0)
+        pipeline = TopDownPipeline(instances, codec, augment=None if args.no_augment else Augmentation())
         rate = images_per_second(pipeline, args.batch_size, args.warmup, args.batches)
         print(f"train batches ({'no ' if args.no_augment else ''}augmentation, batch {args.batch_size}, "
-              f"{w}x{h}): {rate:.1f} images/s on {os.cpu_count()} CPUs")
+              f"{h}x{w}): {rate:.1f} images/s on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

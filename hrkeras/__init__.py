@@ -29,7 +29,8 @@ from hrkeras.models.constructors import (
 from hrkeras.models.hrnas.hrnas_backbone import HRNASBackbone
 from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
 from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
-from hrkeras.models.registry import create_backbone, create_model, list_models
+from hrkeras.models.families import list_models
+from hrkeras.models.registry import create_backbone, create_model
 from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator, Segmenter
 from hrkeras.pretrained import list_pretrained
 from hrkeras.convert import quantizers as _quantizers  # noqa: F401  (QAT .keras files name its layers)

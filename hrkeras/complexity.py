@@ -14,9 +14,7 @@ reports module MACs plus such elements in 2^20 units (see docs/design.md).
 import numpy as np
 from keras import layers
 
-
-def _layers(model):
-    return [l for l in model._flatten_layers(include_self=False) if not l._flatten_layers(include_self=False)]
+from hrkeras.utils.nested import leaf_layers
 
 
 def count_params(model):
@@ -25,7 +23,7 @@ def count_params(model):
     Equals `sum(p.numel() for p in torch_model.parameters())` of the reference.
     """
     skip, seen, total = set(), set(), 0
-    for layer in _layers(model):
+    for layer in leaf_layers(model):
         if isinstance(layer, layers.BatchNormalization):
             skip.update(id(v) for v in (layer.moving_mean, layer.moving_variance))
         skip.update(id(v) for v in getattr(layer, "unit_masks", ()))  # HR-NAS search masks
@@ -58,7 +56,7 @@ def count_macs(model, by_layer=False):
 
     Returns the total, or with `by_layer=True` a dict layer name -> MACs.
     """
-    macs = {layer.name: layer_macs(layer) for layer in _layers(model)}
+    macs = {layer.name: layer_macs(layer) for layer in leaf_layers(model)}
     macs = {k: v for k, v in macs.items() if v}
     return macs if by_layer else sum(macs.values())
 
@@ -78,7 +76,7 @@ def count_torchstat_flops(model):
     last <= 0.25% stays unexplained.
     """
     total, shared_relu = 0, {}
-    for layer in _layers(model):
+    for layer in leaf_layers(model):
         if not isinstance(layer, (layers.Conv2D, layers.DepthwiseConv2D, layers.BatchNormalization,
                                   layers.GlobalAveragePooling2D, layers.ReLU)):
             continue

@@ -52,6 +52,13 @@ def _layout(num_keypoints):
     return tuple(f"keypoint_{k}" for k in range(num_keypoints)), (), np.arange(num_keypoints)
 
 
+def _check_codec(codec, input_size, heatmap_size):
+    if codec.input_size != input_size or codec.heatmap_size != heatmap_size:
+        raise UsageError(f"the codec decodes {codec.input_size} inputs to {codec.heatmap_size} heatmaps (height, "
+                         f"width), but the model takes {input_size} and gives {heatmap_size}",
+                         fix="pass the model's own codec (its training recipe)")
+
+
 def _keras_setup(model, codec, decode):
     from hrkeras.training.data import warp
 
@@ -62,14 +69,11 @@ def _keras_setup(model, codec, decode):
         decode = decode or stored.pop("decode", None)
         codec = MSRAHeatmap.from_config(stored)
     elif codec is None:
-        codec = MSRAHeatmap((width, height), (heat_w, heat_h))
+        codec = MSRAHeatmap((height, width), (heat_h, heat_w))
         warnings.warn(f"{model.name} carries no codec (not trained by hrkeras, or saved by an older version); "
                       f"decoding as {codec.get_config()} with quarter-offset decoding. Pass codec= to override.",
                       stacklevel=3)
-    if tuple(codec.input_size) != (width, height) or tuple(codec.heatmap_size) != (heat_w, heat_h):
-        raise UsageError(f"the codec decodes {codec.input_size} inputs (W, H) to {codec.heatmap_size} heatmaps, "
-                         f"but the model takes {(width, height)} and gives {(heat_w, heat_h)}",
-                         fix="pass the model's own codec (its training recipe)")
+    _check_codec(codec, (height, width), (heat_h, heat_w))
     return _Setup((height, width), codec, decode, warp.MEAN, warp.STD, *_layout(k))
 
 
@@ -81,8 +85,9 @@ def _tflite_setup(model, codec, decode):
     (height, width), (heat_h, heat_w) = info["input"]["size"], info["output"]["heatmap_size"]
     stored = info["output"]["codec"]
     if codec is None:
-        codec = MSRAHeatmap((width, height), (heat_w, heat_h), stored["sigma"], stored["unbiased"],
+        codec = MSRAHeatmap((height, width), (heat_h, heat_w), stored["sigma"], stored["unbiased"],
                             stored.get("blur_kernel_size", 11))
+    _check_codec(codec, (height, width), (heat_h, heat_w))
     names = tuple(info["keypoints"]["names"])
     flip = np.arange(len(names))
     for a, b in info["keypoints"]["flip_pairs"]:
@@ -162,11 +167,11 @@ class PoseInferencer:
         boxes = np.asarray([[0, 0, image.shape[1], image.shape[0]]] if boxes is None else boxes, np.float32)
         if boxes.ndim != 2 or boxes.shape[1] != 4 or not np.isfinite(boxes).all() or (boxes[:, 2:] <= 0).any():
             raise UsageError(f"boxes must be [[x, y, w, h], ...] with positive sizes, got {boxes.tolist()}")
-        height, width = self.setup.input_size
+        height, width = size = self.setup.input_size
         centers, scales = map(np.stack, zip(*(bbox_to_center_scale(b, width / height) for b in boxes)))
         pixels = tf.constant(image)
-        crops = tf.stack([warp.normalize(warp.crop_image(pixels, warp.affine_matrix(c, s, 0.0, (width, height)),
-                                                         (width, height)), self.setup.mean, self.setup.std)
+        crops = tf.stack([warp.normalize(warp.crop_image(pixels, warp.affine_matrix(c, s, 0.0, size), size),
+                                         self.setup.mean, self.setup.std)
                           for c, s in zip(centers, scales)])
         keypoints, scores = self._predictor.keypoints(crops, centers, scales)
         return [Pose(box, k, s, self.setup.names) for box, k, s in zip(boxes, keypoints, scores)]

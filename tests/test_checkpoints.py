@@ -9,7 +9,7 @@ from hrkeras.checkpoints import CheckpointMismatchError, describe_checkpoint, lo
 from hrkeras.checkpoints.describe import registry_variant, variant_config
 from cli_check import error_line
 from hrkeras.cli.main import main
-from hrkeras.models.registry import FAMILIES
+from hrkeras.models.families import FAMILIES
 
 CASES = case_names(FIXTURES)
 
@@ -133,3 +133,28 @@ def test_import_weights_cli_writes_a_loadable_keras_model(tmp_path, capsys):
     assert parity(model, io)[0] <= TOLERANCE
     assert [p.name for p in tmp_path.iterdir()] == ["naive.keras"]  # no temporary files left
     assert "must be a .keras file" in error_line(capsys, ["import-weights", checkpoint, tmp_path / "x.h5"])
+
+
+def test_checkpoints_read_the_family_table_not_the_registry():
+    """registry -> checkpoints (to load weights); checkpoints -> models.families (to recognize them), and the
+    families import neither: no cycle, so no import hidden inside a function to dodge one."""
+    import ast
+    import pathlib
+
+    import hrkeras
+
+    def imports(path):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+        return found
+
+    root = pathlib.Path(hrkeras.__file__).parent
+    by_checkpoints = set().union(*(imports(p) for p in (root / "checkpoints").glob("*.py")))
+    assert "hrkeras.models.families" in by_checkpoints and "hrkeras.models.registry" not in by_checkpoints
+    by_models = set().union(*(imports(p) for p in (root / "models").rglob("*.py")
+                              if p.name not in ("registry.py", "constructors.py")))
+    assert not {m for m in by_models if m.startswith(("hrkeras.checkpoints", "hrkeras.models.registry"))}

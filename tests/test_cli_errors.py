@@ -1,6 +1,7 @@
 """Bad input to every command: one line `hrkeras <command>: error: <what> (<file>); <fix>`, exit status 1,
 no traceback (unless --debug), refused before anything heavy runs."""
 import json
+import re
 
 import pytest
 from cli_check import error_line
@@ -120,11 +121,21 @@ def test_every_command_help_ends_with_examples(command, capsys):
 
 
 def test_sizes_on_the_command_line_are_height_then_width():
+    """Every flag of every (sub)command that takes a size or shape pair reads H then W (see test_public_api for
+    the Python signatures)."""
+    import argparse
+
     from hrkeras.cli.main import build_parser
 
-    sizes = {}
-    for name, command in build_parser()._subparsers._group_actions[0].choices.items():
-        for action in command._actions:
-            if isinstance(action.metavar, tuple) and {"H", "W"} & set(action.metavar):
+    sizes, stack = {}, [("hrkeras", build_parser())]
+    while stack:
+        name, parser = stack.pop()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend((f"{name} {sub}", p) for sub, p in action.choices.items())
+            elif action.option_strings and (re.search(r"size|shape", action.dest) and action.nargs == 2
+                                            or isinstance(action.metavar, tuple) and {"H", "W"} & set(action.metavar)):
                 sizes[f"{name} {action.option_strings[0]}"] = action.metavar
-    assert sizes and all(metavar == ("H", "W") for metavar in sizes.values()), sizes
+    expected = {"hrkeras predict --input-size", "hrkeras convert --input-size", "hrkeras import-weights --input-shape"}
+    assert expected <= set(sizes)
+    assert all(metavar == ("H", "W") for metavar in sizes.values()), sizes

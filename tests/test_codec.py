@@ -1,11 +1,13 @@
 """MSRAHeatmap encode/decode and the flip-test helpers."""
+import json
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from hrkeras.codecs import MSRAHeatmap, flip_heatmaps, flip_keypoints, flip_test_average
 
-STRIDE = 4.0  # input (192, 256) / heatmap (48, 64)
+STRIDE = 4.0  # input (256, 192) / heatmap (64, 48), (height, width)
 
 
 def encode(codec, keypoints, visible=None):
@@ -142,13 +144,32 @@ def test_decode_rejects_bad_input():
 
 
 def test_config_round_trip_and_validation():
-    codec = MSRAHeatmap(input_size=(288, 384), heatmap_size=(72, 96), sigma=3, unbiased=True)
-    clone = MSRAHeatmap.from_config(codec.get_config())
-    assert clone.get_config() == codec.get_config() and clone.get_config()["heatmap_size"] == (72, 96)
+    codec = MSRAHeatmap(input_size=(384, 288), heatmap_size=(96, 72), sigma=3, unbiased=True)
+    clone = MSRAHeatmap.from_config(json.loads(json.dumps(codec.get_config())))
+    assert clone.get_config() == codec.get_config() and clone.heatmap_size == (96, 72)
+    assert clone.get_config()["size_order"] == "hw"
     with pytest.raises(ValueError, match="blur_kernel_size"):
         MSRAHeatmap(blur_kernel_size=10)
     with pytest.raises(ValueError, match="heatmap_size"):
         MSRAHeatmap(heatmap_size=(48,))
+    with pytest.raises(ValueError, match="size_order"):
+        MSRAHeatmap.from_config({**codec.get_config(), "size_order": "wh"})
+
+
+def test_sizes_are_height_width_and_a_mixed_order_is_refused():
+    codec = MSRAHeatmap((256, 192), (64, 48))
+    heatmaps, _ = encode(codec, [[180.0, 20.0]])  # x near the right edge of a 192-wide input
+    assert heatmaps.shape[:2] == (64, 48) and peak(heatmaps[..., 0]) == (45, 5)
+    with pytest.raises(ValueError, match=r"heatmap_size \(48, 64\) is not input_size \(256, 192\).*\(height, width\)"):
+        MSRAHeatmap((256, 192), (48, 64))  # heatmap in (W, H): one argument in the old order
+
+
+def test_old_configs_in_width_height_are_converted_with_a_warning():
+    old = {"input_size": [192, 256], "heatmap_size": [48, 64], "sigma": 2.0, "unbiased": False,
+           "blur_kernel_size": 11}  # MSRAHeatmap.get_config() of hrkeras 0.1: (W, H), no size_order
+    with pytest.warns(UserWarning, match=r"assumed .*\(width, height\).*input_size=\(256, 192\)"):
+        codec = MSRAHeatmap.from_config(old)
+    assert (codec.input_size, codec.heatmap_size) == ((256, 192), (64, 48))
 
 
 def test_flip_heatmaps_hand_example():
@@ -196,4 +217,5 @@ def test_recipe_codec_follows_its_config():
     from hrkeras.training.configs import get_config
 
     codec = datasets.codec(get_config("litehrnet_18_synthetic_128x96").replace(sigma=1.5, blur_kernel_size=5))
-    assert (codec.sigma, codec.blur_kernel_size, codec.heatmap_size, codec.unbiased) == (1.5, 5, (24, 32), True)
+    assert (codec.sigma, codec.blur_kernel_size, codec.heatmap_size, codec.unbiased) == (1.5, 5, (32, 24), True)
+    assert codec.input_size == (128, 96)

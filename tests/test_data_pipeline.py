@@ -80,7 +80,7 @@ def test_load_ground_truth_boxes_skips_crowd_and_unlabeled_and_clips(tmp_path):
     np.testing.assert_allclose(loaded[0].bbox, [10, 10, 20, 30])
     np.testing.assert_allclose(loaded[1].bbox, [0, 50, 30, 13])  # x clipped at 0, y2 at H - 1 = 63
     assert loaded[0].keypoints.shape == (17, 3) and loaded[0].keypoints[LEFT_WRIST, 2] == 2
-    assert loaded[0].image_size == (48, 64) and loaded[0].score == 1.0 and loaded[0].image_id == 0
+    assert loaded[0].image_size == (64, 48) and loaded[0].score == 1.0 and loaded[0].image_id == 0
     assert [i.ann_id for i in coco.load_instances(ann_file, image_dir, all_boxes=True)] == [1, 2, 3, 4]
 
 
@@ -131,15 +131,22 @@ def test_structural_problems_raise_value_error(tmp_path):
 # ---------------------------------------------------------------- geometry
 
 
-def test_tf_affine_matrix_equals_geometry():
+def test_affine_matrix_maps_the_box_onto_the_crop():
     rng = np.random.default_rng(0)
-    for _ in range(5):
-        center, scale, rotation = rng.uniform(0, 600, 2), rng.uniform(20, 400, 2), rng.uniform(-90, 90)
-        expected = geometry.affine_matrix(center, scale, rotation, (192, 256))
-        got = warp.affine_matrix(center, scale, rotation, (192, 256)).numpy()
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-3)
-        np.testing.assert_allclose(warp.invert_affine(tf.constant(expected, tf.float32)).numpy(),
-                                   geometry.invert_affine(expected), rtol=1e-5, atol=1e-3)
+    centers, scales, rotations = rng.uniform(0, 600, (5, 2)), rng.uniform(20, 400, (5, 2)), rng.uniform(-90, 90, 5)
+    size = (256, 192)  # (height, width)
+    batched = warp.affine_matrix(centers, scales, rotations, size, tf.float64).numpy()
+    for center, scale, rotation, matrix in zip(centers, scales, rotations, batched):
+        np.testing.assert_allclose(warp.affine_matrix(center, scale, rotation, size, tf.float64).numpy(), matrix)
+        theta = np.deg2rad(rotation)
+        edge = center + scale[0] / 2 * np.array([np.cos(theta), np.sin(theta)])  # the box's right edge, turned
+        got = warp.transform_points(np.stack([center, edge]), tf.constant(matrix)).numpy()
+        np.testing.assert_allclose(got, [[96, 128], [192, 128]], atol=1e-9)  # crop center, middle of right side
+        np.testing.assert_allclose(warp.invert_affine(tf.constant(matrix)).numpy()[:, :2] @ matrix[:, :2], np.eye(2),
+                                   atol=1e-12)
+    points = rng.uniform(-50, 250, (5, 3, 2))
+    crops = warp.transform_points(points, warp.affine_matrix(centers, scales, 0.0, size, tf.float64)).numpy()
+    np.testing.assert_allclose(geometry.crop_to_image(crops, centers, scales, size), points, atol=1e-9)
 
 
 def test_crop_rotated_90_degrees_moves_marked_pixel():
@@ -155,21 +162,37 @@ def test_crop_rotated_90_degrees_moves_marked_pixel():
 def make_pipeline(tmp_path, images, anns, input_size=(32, 32), heatmap_size=(8, 8), ext="png", **kwargs):
     ann_file, image_dir = write_coco(tmp_path, images, anns, ext)
     codec = MSRAHeatmap(input_size, heatmap_size, sigma=1.0)
-    return topdown.TopDownPipeline(coco.load_instances(ann_file, image_dir), codec, input_size, **kwargs), codec
+    return topdown.TopDownPipeline(coco.load_instances(ann_file, image_dir), codec, **kwargs), codec
 
 
 def test_unaugmented_keypoint_lands_where_geometry_says(tmp_path):
     keypoint, bbox = (30, 22), (14, 6, 40, 40)
     pipeline, codec = make_pipeline(tmp_path, {0: marked_image(64, 48, [keypoint])},
-                                    [annotation(1, 0, bbox, {LEFT_WRIST: keypoint})], input_size=(32, 48),
-                                    heatmap_size=(8, 12))
+                                    [annotation(1, 0, bbox, {LEFT_WRIST: keypoint})], input_size=(48, 32),
+                                    heatmap_size=(12, 8))  # (height, width)
     (images, heatmaps, weights), = batches(pipeline.train_dataset(1, epoch=0))
+    assert images.shape[1:3] == (48, 32) and heatmaps.shape[1:3] == (12, 8)
     center, scale = geometry.bbox_to_center_scale(bbox, 32 / 48)
-    expected = geometry.transform_points(keypoint, geometry.affine_matrix(center, scale, 0.0, (32, 48)))
+    np.testing.assert_allclose(scale[0] / scale[1], 32 / 48)
+    expected = (np.array(keypoint) - center) * 32 / scale[0] + [16, 24]  # unrotated: scale, then shift to the crop center
     np.testing.assert_allclose(bright_spot(images[0]), expected, atol=0.3)
     assert heatmap_peak(heatmaps[0, ..., LEFT_WRIST]) == tuple(np.floor(expected / codec.stride + 0.5).astype(int))
     assert weights[0].tolist() == [float(k == LEFT_WRIST) for k in range(17)]
     np.testing.assert_allclose(images[0, 0, 0], -np.array(warp.MEAN) / warp.STD, rtol=1e-5)
+
+
+def test_targets_decode_back_to_the_annotation_through_a_non_square_crop(tmp_path):
+    """train targets -> codec.decode -> crop_to_image (the evaluation path) lands on the labeled keypoints."""
+    points = {k: (20 + 3 * k, 12 + 5 * k) for k in range(17)}
+    pipeline, codec = make_pipeline(tmp_path, {0: np.zeros((120, 90, 3), np.uint8)},
+                                    [annotation(1, 0, (15, 8, 60, 90), points)], input_size=(64, 32),
+                                    heatmap_size=(16, 8))  # (height, width)
+    (_, heatmaps, _), = batches(pipeline.train_dataset(1, epoch=0))
+    (_, meta), = batches(pipeline.eval_dataset(1))
+    decoded, _ = codec.decode(heatmaps, method="argmax")
+    back = geometry.crop_to_image(decoded, meta["center"], meta["scale"], codec.input_size)
+    pixel = meta["scale"][0] / [32, 64]  # one crop pixel in image pixels along x and y
+    assert np.all(np.abs(back[0] - np.array(list(points.values()))) <= 2.0 * pixel + 1e-6)
 
 
 def test_flip_mirrors_crop_and_swaps_joints(tmp_path):
@@ -178,7 +201,7 @@ def test_flip_mirrors_crop_and_swaps_joints(tmp_path):
     anns = [annotation(1, 0, (7.2, 3.2, 25.6, 25.6), {LEFT_WRIST: (10, 20)})]
     plain, _ = make_pipeline(tmp_path, images, anns)
     flip_only = augment.Augmentation(flip_prob=1.0, half_body_prob=0.0, scale_factor=0.0, rotation_prob=0.0)
-    flipped = topdown.TopDownPipeline(plain_instances(tmp_path), plain.codec, (32, 32), augment=flip_only)
+    flipped = topdown.TopDownPipeline(plain_instances(tmp_path), plain.codec, augment=flip_only)
     (image, _, weights), = batches(plain.train_dataset(1, 0))
     (image_f, heatmaps_f, weights_f), = batches(flipped.train_dataset(1, 0))
     np.testing.assert_allclose(bright_spot(image[0]), (6, 20), atol=1e-3)
@@ -197,7 +220,7 @@ def test_augmented_image_and_heatmaps_stay_aligned(tmp_path):
     images = {0: marked_image(80, 80, [points[RIGHT_WRIST]])}
     aug = augment.Augmentation(half_body_prob=0.5, shift_factor=0.1)
     pipeline, codec = make_pipeline(tmp_path, images, [annotation(1, 0, (5, 5, 70, 70), points)],
-                                    input_size=(48, 64), heatmap_size=(12, 16), augment=aug)
+                                    input_size=(64, 48), heatmap_size=(16, 12), augment=aug)
     checked = 0
     for epoch in range(8):
         (image, heatmaps, _), = batches(pipeline.train_dataset(1, epoch))
@@ -220,8 +243,8 @@ def test_same_seed_and_epoch_replay_and_epochs_reorder(tmp_path):
                for b in batches(plain.train_dataset(3, epoch)) for j in range(3)]
         assert got == plain.epoch_order(epoch).tolist()
     assert plain.epoch_order(0).tolist() != plain.epoch_order(1).tolist()
-    runs = [batches(topdown.TopDownPipeline(plain_instances(tmp_path), plain.codec, (32, 32),
-                                            augment=augment.Augmentation(), seed=3).train_dataset(2, 5))
+    runs = [batches(topdown.TopDownPipeline(plain_instances(tmp_path), plain.codec, augment=augment.Augmentation(),
+                                            seed=3).train_dataset(2, 5))
             for _ in range(2)]
     for first, second in zip(*runs):
         for a, b in zip(first, second):

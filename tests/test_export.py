@@ -13,7 +13,7 @@ from hrkeras.convert.gpu_compat import check_keras_layers, check_model, check_tf
 from hrkeras.convert.qat import quantize_model
 from hrkeras.convert.tflite_runner import TFLiteRunner
 from hrkeras.convert.untrained import calibrate_batch_norm
-from hrkeras.models.registry import FAMILIES
+from hrkeras.models.families import FAMILIES
 from test_qat import calibrate, images, tiny_pose_model
 
 SMALL = (64, 64, 3)

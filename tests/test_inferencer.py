@@ -42,3 +42,20 @@ def test_boxes_and_drawing(tiny_model_file, astronaut):
     assert people[0].as_dict()["keypoints"][0][2] == pytest.approx(people[0].scores[0], abs=1e-3)
     with pytest.raises(ValueError, match=r"boxes must be \[\[x, y, w, h\], ...\] with positive sizes"):
         pose(astronaut, [[0, 0, -5, 10]])
+
+
+def test_an_old_keras_file_with_a_width_height_codec_loads_and_says_what_it_assumed(tmp_path, astronaut):
+    from tiny_training import TINY_MODEL
+
+    from hrkeras.codecs import MSRAHeatmap
+
+    old_codec = {"input_size": [32, 64], "heatmap_size": [8, 16], "sigma": 2.0, "unbiased": True,
+                 "blur_kernel_size": 5, "decode": "dark"}  # as hrkeras 0.1 saved it: (W, H), no size_order
+    model = hrkeras.create_model("litehrnet_18", input_shape=(64, 32, 3), head_kwargs={"codec": old_codec},
+                                 **TINY_MODEL)
+    model.save(tmp_path / "old.keras")
+    with pytest.warns(UserWarning, match=r"\(width, height\).*input_size=\(64, 32\), heatmap_size=\(16, 8\)"):
+        pose = hrkeras.PoseInferencer(str(tmp_path / "old.keras"), flip_test=False)
+    codec = MSRAHeatmap((64, 32), (16, 8), unbiased=True, blur_kernel_size=5)
+    assert pose.setup.codec.get_config() == codec.get_config() and pose.setup.decode == "dark"
+    assert pose(astronaut[::4, ::4])[0].keypoints.shape == (17, 2)

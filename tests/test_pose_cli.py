@@ -48,7 +48,8 @@ def test_predict_decodes_as_the_recipe(tmp_path):
 def test_predict_rejects_a_recipe_of_another_size(tmp_path, tiny_model_file, capsys):
     line = error_line(capsys, ["predict", "x.jpg", "--model", tiny_model_file, "--config",
                                "litehrnet_18_synthetic_128x96", "--out", tmp_path])
-    assert "--config litehrnet_18_synthetic_128x96: the codec decodes (96, 128) inputs (W, H)" in line
+    assert ("--config litehrnet_18_synthetic_128x96: the codec decodes (128, 96) inputs to (32, 24) heatmaps "
+            "(height, width), but the model takes (64, 64)") in line
 
 
 def test_predict_rejects_unreadable_image(tmp_path, tiny_model_file, capsys):

@@ -46,7 +46,7 @@ def test_pose_info_writes_exactly_the_documented_fields():
     for unbiased in (False, True):
         from hrkeras.codecs import MSRAHeatmap
 
-        codec = MSRAHeatmap((48, 64), (12, 16), unbiased=unbiased)
+        codec = MSRAHeatmap((64, 48), (16, 12), unbiased=unbiased)
         info = metadata.pose_info("litehrnet_18", (64, 48), "qat", codec)
         assert set(_leaves(info)) == _documented_fields()
 

@@ -9,6 +9,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from hrkeras.models.families import FAMILIES
+
 from .keys import normalize_state_dict
 from .readers import read_state_dict
 
@@ -23,8 +25,6 @@ class CheckpointInfo:
 
     def create_model_kwargs(self):
         """Arguments of hrkeras.create_model that build this model."""
-        from hrkeras.models.registry import FAMILIES
-
         kwargs = dict(name=self.variant or next(iter(FAMILIES[self.family].variants)), task=self.task)
         kwargs.update({k: v for k, v in self.head.items() if k in ("num_keypoints", "num_classes")})
         head_kwargs = {k: v for k, v in self.head.items() if k not in ("num_keypoints", "num_classes")}
@@ -113,8 +113,6 @@ def _litehrnet(shapes):
 
 def variant_config(family, name):
     """Full backbone configuration of registry variant `name` (class defaults + its row), lists for tuples."""
-    from hrkeras.models.registry import FAMILIES
-
     fam = FAMILIES[family]
     params = inspect.signature(fam.backbone_cls.__init__).parameters
     config = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
@@ -124,8 +122,6 @@ def variant_config(family, name):
 
 def registry_variant(family, config):
     """The registry variant whose configuration agrees with `config` on every key `config` has, or None."""
-    from hrkeras.models.registry import FAMILIES
-
     for name in FAMILIES[family].variants:
         full = variant_config(family, name)
         if all(full.get(k) == v for k, v in config.items()):

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from keras import layers
 
+from hrkeras.utils.nested import leaf_layers
+
 _CONV_PERM = (2, 3, 1, 0)  # OIHW -> HWIO
 _DEPTHWISE_PERM = (2, 3, 0, 1)  # C1HW -> HWC1
 
@@ -63,14 +65,6 @@ def _layer_slots(layer):
     return slots
 
 
-def _weighted_layers(model):
-    for layer in model.layers:
-        if hasattr(layer, "layers"):  # nested model (a task's backbone)
-            yield from _weighted_layers(layer)
-        elif layer.weights:
-            yield layer
-
-
 def slot_name(torch_key):
     """`stage2.0.fuse_layers.1.0.0.0.weight` -> `stage2_0_fuse_layers_1_0_0_0.weight`."""
     module, _, param = torch_key.rpartition(".")
@@ -81,6 +75,6 @@ def weight_slots(model):
     """{`{keras layer}.{PyTorch parameter}`: Slot} for every variable of `model`."""
     return {
         f"{layer.name}.{param}": slot
-        for layer in _weighted_layers(model)
+        for layer in leaf_layers(model) if layer.weights
         for param, slot in _layer_slots(layer).items()
     }

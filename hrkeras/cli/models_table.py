@@ -1,6 +1,7 @@
 """`hrkeras models`: every variant with params and MACs beside the published figures."""
 from hrkeras.complexity import count_macs, count_params, count_torchstat_flops
-from hrkeras.models.registry import FAMILIES, create_model
+from hrkeras.models.families import FAMILIES
+from hrkeras.models.registry import create_model
 
 # How each family's published complexity is expressed: (label, counter, divisor).
 PUBLISHED_UNITS = {

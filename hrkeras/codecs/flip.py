@@ -1,4 +1,5 @@
-"""Horizontal-flip test: map predictions on a mirrored image back to the original (numpy)."""
+"""Horizontal flips: keypoints of a mirrored image (training and tests), and the flip test's heatmaps mapped
+back to the original (numpy)."""
 import numpy as np
 
 
@@ -33,13 +34,15 @@ def flip_test_average(heatmaps, flipped_heatmaps, flip_indices, shift=True):
 
 
 def flip_keypoints(keypoints, image_width, flip_indices):
-    """keypoints [..., K, D] (x, y, extra columns) -> keypoints of the mirrored image.
+    """keypoints [..., K, D] (x, y, extra columns) -> keypoints of the mirrored image, a tf.Tensor.
 
     x -> image_width - 1 - x (pixel i lands on pixel width - 1 - i); joints swapped with
-    flip_indices; other columns (y, visibility, score) follow their joint.
+    flip_indices; other columns (y, visibility, score) follow their joint. TF ops, so the
+    training pipeline (tf.data) and eager callers share it; np.asarray gives numpy.
     """
-    keypoints = np.asarray(keypoints)
-    flip_indices = _check_indices(flip_indices, keypoints.shape[-2])
-    flipped = keypoints[..., flip_indices, :]  # a copy (fancy indexing)
-    flipped[..., 0] = image_width - 1 - flipped[..., 0]
-    return flipped
+    import tensorflow as tf
+
+    keypoints = tf.convert_to_tensor(keypoints)
+    flipped = tf.gather(keypoints, _check_indices(flip_indices, keypoints.shape[-2]), axis=-2)
+    mirrored_x = tf.cast(image_width, flipped.dtype) - 1 - flipped[..., :1]
+    return tf.concat([mirrored_x, flipped[..., 1:]], axis=-1)

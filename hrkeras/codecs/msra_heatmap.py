@@ -1,36 +1,63 @@
 """MSRA Gaussian heatmap codec (mmpose `MSRAHeatmap` semantics).
 
+Sizes are (height, width), as everywhere in hrkeras; keypoints are (x, y) input pixels.
 Coordinates: heatmap pixel index i sits at input coordinate i * stride (stride =
 input_size / heatmap_size per axis), as in mmpose; encode divides by the stride
 and decode multiplies by it, so the two are consistent.
 """
+import warnings
+
 import numpy as np
 
 from hrkeras.codecs import heatmap_refine
+from hrkeras.errors import UsageError
 
 DECODE_METHODS = ("dark", "quarter", "argmax")
+SIZE_ORDER = "hw"  # get_config's marker: its sizes are (height, width); configs without it are (W, H)
 
 
 def _size_pair(value, name):
     if len(value) != 2 or any(int(v) != v or v <= 0 for v in value):
-        raise ValueError(f"{name} must be two positive integers (W, H), got {value!r}.")
+        raise UsageError(f"{name} must be two positive integers (height, width), got {value!r}")
     return int(value[0]), int(value[1])
+
+
+def _legacy_config(config):
+    """A get_config() of hrkeras <= 0.1 (no size marker, sizes (W, H)) -> today's (H, W) config, with a warning."""
+    config = dict(config)
+    for key in ("input_size", "heatmap_size"):
+        if key in config:
+            config[key] = tuple(config[key])[::-1]
+    warnings.warn(f"codec config without size_order (saved by hrkeras 0.1): assumed its sizes are (width, height) "
+                  f"and read them as input_size={config.get('input_size')}, heatmap_size={config.get('heatmap_size')} "
+                  "(height, width); save the model again to store them unambiguously.", stacklevel=3)
+    return config
 
 
 class MSRAHeatmap:
     """Keypoints <-> Gaussian heatmaps.
 
-    input_size, heatmap_size: (W, H). sigma: Gaussian std in heatmap pixels.
-    unbiased: DARK encoding (exact float center, full Gaussian) and DARK decoding by
-    default; otherwise the center is rounded to the nearest pixel and the Gaussian
-    is zero outside the square window |dx|, |dy| <= 3 sigma, decoded with the
-    quarter-pixel shift. blur_kernel_size: odd kernel of DARK's heatmap blur.
+    Args:
+        input_size: (height, width) of the model input, e.g. (256, 192).
+        heatmap_size: (height, width) of the heatmaps, input_size / stride with one stride for both axes
+            (hrkeras models: stride 4, e.g. (64, 48)).
+        sigma: Gaussian std in heatmap pixels.
+        unbiased: DARK encoding (exact float center, full Gaussian) and DARK decoding by default; otherwise
+            the center is rounded to the nearest pixel and the Gaussian is zero outside the square window
+            |dx|, |dy| <= 3 sigma, decoded with the quarter-pixel shift.
+        blur_kernel_size: odd kernel of DARK's heatmap blur.
     """
 
-    def __init__(self, input_size=(192, 256), heatmap_size=(48, 64), sigma=2.0, unbiased=False,
+    def __init__(self, input_size=(256, 192), heatmap_size=(64, 48), sigma=2.0, unbiased=False,
                  blur_kernel_size=11):
         self.input_size = _size_pair(input_size, "input_size")
         self.heatmap_size = _size_pair(heatmap_size, "heatmap_size")
+        (height, width), (heat_h, heat_w) = self.input_size, self.heatmap_size
+        if height * heat_w != width * heat_h:
+            raise UsageError(
+                f"heatmap_size {self.heatmap_size} is not input_size {self.input_size} divided by one stride; "
+                "both are (height, width)",
+                fix=f"for a {height}x{width} (HxW) input with stride 4 pass heatmap_size=({height // 4}, {width // 4})")
         if not sigma > 0:
             raise ValueError(f"sigma must be positive, got {sigma!r}.")
         if blur_kernel_size < 1 or blur_kernel_size % 2 != 1:
@@ -38,16 +65,26 @@ class MSRAHeatmap:
         self.sigma = float(sigma)
         self.unbiased = bool(unbiased)
         self.blur_kernel_size = int(blur_kernel_size)
-        self.stride = np.array(self.input_size, np.float32) / np.array(self.heatmap_size, np.float32)
+        # (x, y) input px per heatmap px, the order of keypoint coordinates
+        self.stride = np.array([width / heat_w, height / heat_h], np.float32)
 
     def get_config(self):
+        """JSON-ready: sizes as [height, width] lists and the marker size_order="hw"."""
         return {
-            "input_size": self.input_size, "heatmap_size": self.heatmap_size, "sigma": self.sigma,
-            "unbiased": self.unbiased, "blur_kernel_size": self.blur_kernel_size,
+            "input_size": list(self.input_size), "heatmap_size": list(self.heatmap_size), "size_order": SIZE_ORDER,
+            "sigma": self.sigma, "unbiased": self.unbiased, "blur_kernel_size": self.blur_kernel_size,
         }
 
     @classmethod
     def from_config(cls, config):
+        """Inverse of get_config; a config without size_order (hrkeras 0.1, sizes (W, H)) is converted with a
+        warning that says what it assumed."""
+        config = dict(config)
+        order = config.pop("size_order", None)
+        if order is None:
+            config = _legacy_config(config)
+        elif order != SIZE_ORDER:
+            raise UsageError(f"unknown codec size_order {order!r}", fix=f"use {SIZE_ORDER!r} (height, width)")
         return cls(**config)
 
     def encode(self, keypoints, visible):
@@ -63,7 +100,7 @@ class MSRAHeatmap:
         if keypoints.shape.rank is not None and keypoints.shape[-1] != 2:
             raise ValueError(f"keypoints must be [..., K, 2] (x, y), got shape {keypoints.shape}; "
                              "drop the visibility column and pass it as `visible`.")
-        w, h = self.heatmap_size
+        h, w = self.heatmap_size
         radius = 3.0 * self.sigma
         mu = keypoints / tf.constant(self.stride)
         center = mu if self.unbiased else tf.floor(mu + 0.5)
@@ -90,7 +127,7 @@ class MSRAHeatmap:
         if method not in DECODE_METHODS:
             raise ValueError(f"Unknown decode method {method!r}; use one of {DECODE_METHODS}.")
         heatmaps = np.asarray(heatmaps, np.float32)
-        w, h = self.heatmap_size
+        h, w = self.heatmap_size
         if heatmaps.ndim != 4 or heatmaps.shape[1:3] != (h, w):
             raise ValueError(f"heatmaps must be [N, {h}, {w}, K] (NHWC, heatmap_size={self.heatmap_size}), "
                              f"got shape {heatmaps.shape}; add a batch axis with heatmaps[None] if needed.")

@@ -100,23 +100,20 @@ def check_keras_layers(model):
     `check_model` on the reference graphs (KERAS_LAYERS), with static outputs
     of rank <= 4. Returns a GpuCompatReport whose `ops` counts layer types.
     """
+    from hrkeras.utils.nested import leaf_layers
+
     report = GpuCompatReport()
-    stack = [model]
-    while stack:
-        for layer in stack.pop().layers:
-            kind = type(layer).__name__
-            if hasattr(layer, "layers") and hasattr(layer, "outputs"):
-                stack.append(layer)
-                continue
-            report.ops[kind] += 1
-            if kind not in KERAS_LAYERS:
-                report.problems.append(f"layer {layer.name!r}: {kind} has no verified mobile-GPU lowering")
-            for t in _flat(layer.output):
-                shape = list(t.shape[1:])
-                if len(shape) + 1 > 4:
-                    report.problems.append(f"layer {layer.name!r} outputs rank {len(shape) + 1} > 4")
-                if any(d is None for d in shape):
-                    report.problems.append(f"layer {layer.name!r} has a dynamic output shape {t.shape}")
+    for layer in leaf_layers(model):
+        kind = type(layer).__name__
+        report.ops[kind] += 1
+        if kind not in KERAS_LAYERS:
+            report.problems.append(f"layer {layer.name!r}: {kind} has no verified mobile-GPU lowering")
+        for t in _flat(layer.output):
+            shape = list(t.shape[1:])
+            if len(shape) + 1 > 4:
+                report.problems.append(f"layer {layer.name!r} outputs rank {len(shape) + 1} > 4")
+            if any(d is None for d in shape):
+                report.problems.append(f"layer {layer.name!r} has a dynamic output shape {t.shape}")
     return report
 
 

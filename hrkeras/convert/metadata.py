@@ -89,8 +89,11 @@ def pose_info(model_name, input_size, quantization, codec=None):
     if quantization not in QUANTIZATION_MODES:
         raise ValueError(f"quantization must be one of {QUANTIZATION_MODES}, got {quantization!r}")
     height, width = (int(s) for s in input_size)
-    codec = codec or MSRAHeatmap((width, height), (width // 4, height // 4))
-    heat_w, heat_h = codec.heatmap_size
+    codec = codec or MSRAHeatmap((height, width), (height // 4, width // 4))
+    if codec.input_size != (height, width):
+        raise UsageError(f"the codec is for {codec.input_size} inputs and the model takes {(height, width)} "
+                         "(height, width)", fix="pass the codec of the model's training recipe")
+    heat_h, heat_w = codec.heatmap_size
     flip = coco_meta.flip_indices()
     return {
         "hrkeras_version": __version__,

@@ -8,6 +8,8 @@ activations near unit scale; so does an untrained one whose BatchNorms normalize
 import keras
 import numpy as np
 
+from hrkeras.utils.nested import leaf_layers
+
 
 RANDOM_IMAGES = 8
 NOTE = (f"untrained weights: BatchNorm statistics set from {RANDOM_IMAGES} random images before conversion, so "
@@ -25,8 +27,7 @@ def calibrate_batch_norm(model, images=RANDOM_IMAGES, seed=0):
     """
     if isinstance(images, int):
         images = np.random.default_rng(seed).standard_normal((images, *model.input.shape[1:]), dtype=np.float32)
-    norms = [layer for layer in model._flatten_layers(include_self=False, recursive=True)
-             if isinstance(layer, keras.layers.BatchNormalization)]
+    norms = [layer for layer in leaf_layers(model) if isinstance(layer, keras.layers.BatchNormalization)]
     momenta = [layer.momentum for layer in norms]
     for layer in norms:
         layer.momentum = 0.0

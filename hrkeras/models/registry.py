@@ -1,21 +1,13 @@
-"""Model registry: variant name + task -> keras.Model (timm-style names).
+"""Model registry: variant name + task -> keras.Model (timm-style names), with weights.
 
-A variant is a row of its family's table; a family says which backbone class
-builds it, which tasks it supports and the backbone options each task needs.
+The variants and their families are the table of `families.py` (which checkpoint
+recognition reads too); this module builds them and loads their weights.
 """
-import difflib
-from dataclasses import dataclass, field
-
 from hrkeras.checkpoints.loader import load_checkpoint
 from hrkeras.errors import UsageError
-from hrkeras.models.hrnet.hrnet_backbone import HRNetBackbone
-from hrkeras.models.hrnet.hrnet_variants import HRNET_PUBLISHED, HRNET_VARIANTS
+from hrkeras.models.families import get_family
 from hrkeras.models.hrnas.hrnas_arch import load_arch
-from hrkeras.models.hrnas.hrnas_backbone import HRNASBackbone
-from hrkeras.models.hrnas.hrnas_tasks import build_task as hrnas_task
-from hrkeras.models.hrnas.hrnas_variants import HRNAS_ARCH_MODEL, HRNAS_PUBLISHED, HRNAS_VARIANTS
-from hrkeras.models.litehrnet.litehrnet_backbone import LiteHRNetBackbone
-from hrkeras.models.litehrnet.litehrnet_variants import LITEHRNET_PUBLISHED, LITEHRNET_VARIANTS
+from hrkeras.models.hrnas.hrnas_variants import HRNAS_ARCH_MODEL
 from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator, Segmenter
 from hrkeras.pretrained import fetch, find_entry, is_tag
 
@@ -28,68 +20,9 @@ DEFAULT_INPUT_SHAPES = {
 }
 
 
-@dataclass
-class Family:
-    backbone_cls: type
-    variants: dict
-    published: dict
-    task_options: dict  # task -> backbone kwargs
-    pose_head: str
-    build_task: object = None  # task(task, backbone, num_keypoints, num_classes, name, **head_kwargs), own heads
-    tasks: tuple = field(init=False)
-
-    def __post_init__(self):
-        self.tasks = tuple(self.task_options)
-
-
-FAMILIES = {
-    "hrnet": Family(
-        HRNetBackbone, HRNET_VARIANTS, HRNET_PUBLISHED,
-        task_options={
-            "pose": dict(multiscale_output=False),
-            "classification": {},
-            "segmentation": dict(interpolation="bilinear", align_corners=False),
-            "pyramid": {},
-            "backbone": {},
-        },
-        pose_head="simple",
-    ),
-    "litehrnet": Family(
-        LiteHRNetBackbone, LITEHRNET_VARIANTS, LITEHRNET_PUBLISHED,
-        task_options={"pose": {}, "segmentation": {}, "pyramid": {}, "backbone": {}},
-        pose_head="iterative",
-    ),
-    "hrnas": Family(
-        HRNASBackbone, HRNAS_VARIANTS, HRNAS_PUBLISHED,
-        task_options={
-            "pose": dict(bn_momentum=0.1, bn_epsilon=1e-5),  # official keypoint config
-            "segmentation": dict(bn_momentum=0.01, bn_epsilon=1e-3),
-            "classification": dict(bn_momentum=0.01, bn_epsilon=1e-3),
-            "backbone": {},
-        },
-        pose_head="hrnas",
-        build_task=hrnas_task,
-    ),
-}
-
-
-def list_models():
-    """All registered variant names, e.g. ['hrnet_w18', ..., 'litehrnet_18', ...]."""
-    return sorted(name for family in FAMILIES.values() for name in family.variants)
-
-
-def get_family(name):
-    """Family of a variant name; raises a ValueError naming close matches."""
-    for family in FAMILIES.values():
-        if name in family.variants:
-            return family
-    close = difflib.get_close_matches(name, list_models(), n=3)
-    hint = f"did you mean {' or '.join(close)}? " if close else ""
-    raise UsageError(f"unknown model {name!r}", fix=f"{hint}hrkeras.list_models() or 'hrkeras models' lists all")
-
-
 def create_backbone(name, task="backbone", input_shape=None, **kwargs):
-    """The backbone of variant `name`, configured as `task` needs it."""
+    """The backbone of variant `name`, configured as `task` needs it; input_shape: static (H, W, C), default
+    per task (pose 256x192)."""
     family = get_family(name)
     if task not in family.task_options:
         raise ValueError(f"{name} supports tasks {list(family.tasks)}, not {task!r}")
@@ -103,7 +36,7 @@ def create_model(name, task="pose", input_shape=None, num_keypoints=None, num_cl
     """Build variant `name` for `task`, optionally with weights.
 
     Args:
-        name: registry name, e.g. "litehrnet_18", "hrnet_w32" (see list_models()).
+        name: registry name, e.g. "litehrnet_18", "hrnet_w32" (see hrkeras.list_models()).
         task: "pose" | "classification" | "segmentation" | "pyramid" | "backbone".
         input_shape: static (H, W, C); defaults to the input size of the weights'
             tag, else per task (pose 256x192).

@@ -37,25 +37,19 @@ def splits(config, data_root=None):
     }
 
 
-def _wh(size):
-    """(H, W) of a recipe -> the (W, H) the codec and the top-down pipeline take."""
-    return (size[1], size[0])
-
-
 def codec(config):
-    return MSRAHeatmap(_wh(config.input_size), _wh(config.heatmap_size), config.sigma, unbiased=config.unbiased,
+    return MSRAHeatmap(config.input_size, config.heatmap_size, config.sigma, unbiased=config.unbiased,
                        blur_kernel_size=config.blur_kernel_size)
 
 
 def codec_config(config):
     """The recipe's codec and decode method as a PoseEstimator carries them (JSON-ready)."""
-    return {**{k: list(v) if isinstance(v, tuple) else v for k, v in codec(config).get_config().items()},
-            "decode": config.decode}
+    return {**codec(config).get_config(), "decode": config.decode}
 
 
 def train_pipeline(config, split):
-    return TopDownPipeline(load_instances(split.ann_file, split.image_dir), codec(config), _wh(config.input_size),
-                           augment=config.augment, flip_indices=coco_meta.flip_indices(), seed=config.seed)
+    return TopDownPipeline(load_instances(split.ann_file, split.image_dir), codec(config), augment=config.augment,
+                           flip_indices=coco_meta.flip_indices(), seed=config.seed)
 
 
 def val_instances(config, split):
@@ -64,4 +58,4 @@ def val_instances(config, split):
 
 
 def val_pipeline(config, instances):
-    return TopDownPipeline(instances, codec(config), _wh(config.input_size), flip_indices=coco_meta.flip_indices())
+    return TopDownPipeline(instances, codec(config), flip_indices=coco_meta.flip_indices())

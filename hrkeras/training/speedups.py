@@ -34,6 +34,8 @@ import types
 import keras
 import tensorflow as tf
 
+from hrkeras.utils.nested import leaf_layers
+
 
 def _fused_call(self, inputs, training=None, mask=None):
     if not (training and self.trainable) or mask is not None or inputs.dtype != tf.float32 or len(inputs.shape) != 4:
@@ -58,7 +60,7 @@ def _fused_call(self, inputs, training=None, mask=None):
 
 
 def _layers(model):
-    for layer in model._flatten_layers(include_self=False, recursive=True):
+    for layer in leaf_layers(model):
         if type(layer) is keras.layers.BatchNormalization and layer.axis in (-1, 3) and not layer.renorm:
             yield layer
 

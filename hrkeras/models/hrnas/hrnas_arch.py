@@ -22,6 +22,7 @@ import os
 import numpy as np
 
 from hrkeras.utils.atomic import write_json
+from hrkeras.utils.nested import leaf_layers
 
 FORMAT = "hrkeras.hrnas.arch/1"
 # Channel (token) axis of each weight of the layers a keep selection slices; None = copied whole.
@@ -30,16 +31,8 @@ _TOKEN_AXES = {"input_proj": (3,), "input_norm": (0, 0, 0, 0), "query_embed": (0
                "encoder_self_attn": (None, 0), "decoder_multihead_attn": (None, 0)}  # `transformer.*`
 
 
-def _all_layers(model):
-    for layer in model.layers:
-        if hasattr(layer, "layers") and hasattr(layer, "outputs"):
-            yield from _all_layers(layer)
-        else:
-            yield layer
-
-
 def _layer_map(model):
-    return {layer.name: layer for layer in _all_layers(model)}
+    return {layer.name: layer for layer in leaf_layers(model)}
 
 
 def _arch_config(model):

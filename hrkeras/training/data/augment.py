@@ -9,6 +9,7 @@ import dataclasses
 
 import tensorflow as tf
 
+from hrkeras.codecs import flip_keypoints
 from hrkeras.training.data import coco_meta
 
 
@@ -36,12 +37,6 @@ def fix_aspect_ratio(scale, aspect_ratio):
     w, h = scale[0], scale[1]
     wider = w > h * aspect_ratio
     return tf.stack([tf.where(wider, w, h * aspect_ratio), tf.where(wider, w / aspect_ratio, h)])
-
-
-def flip_keypoints(keypoints, visible, image_width, flip_indices):
-    """Mirror keypoints [K, 2] (x' = W - 1 - x) and swap left/right joints of them and visible [K]."""
-    mirrored = tf.stack([image_width - 1.0 - keypoints[:, 0], keypoints[:, 1]], axis=1)
-    return tf.gather(mirrored, flip_indices), tf.gather(visible, flip_indices)
 
 
 def half_body_box(keypoints, visible, upper_mask, use_upper, padding):
@@ -77,9 +72,9 @@ def random_box(aug, seed, center, scale, keypoints, visible, image_width, flip_i
     normal = tf.random.stateless_normal([4], seeds[1])
 
     flip = uniform[0] < aug.flip_prob
-    flipped_keypoints, flipped_visible = flip_keypoints(keypoints, visible, image_width, flip_indices)
-    keypoints = tf.where(flip, flipped_keypoints, keypoints)
-    visible = tf.where(flip, flipped_visible, visible)
+    flipped = flip_keypoints(tf.concat([keypoints, visible[:, None]], axis=1), image_width, flip_indices)
+    keypoints = tf.where(flip, flipped[:, :2], keypoints)
+    visible = tf.where(flip, flipped[:, 2], visible)
     center = tf.where(flip, tf.stack([image_width - center[0], center[1]]), center)
 
     upper_mask = tf.reduce_any(tf.range(tf.shape(visible)[0])[:, None] == tf.constant(aug.upper_body)[None], 1)

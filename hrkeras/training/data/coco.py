@@ -30,7 +30,7 @@ MAX_IMAGE_SIDE = 2**31 - 1
 class Instance:
     """One person box. bbox [4] float32 x, y, w, h (clipped); keypoints [K, 3] float32 x, y, v;
     area: the annotation's area (detections: box area); score: 1 or the detection score;
-    ann_id: annotation id, or the position in the detection file; image_size (W, H)."""
+    ann_id: annotation id, or the position in the detection file; image_size (height, width)."""
 
     image_path: str
     image_id: int
@@ -229,7 +229,7 @@ def load_instances(ann_file, image_dir, det_file=None, det_score_threshold=0.0, 
             skips.add("image file not found", what, path)
             continue
         instances.append(Instance(path, image["id"], box, keypoints, area, score, ann_id,
-                                  (int(image["width"]), int(image["height"]))))
+                                  (int(image["height"]), int(image["width"]))))
     if exists and not any(exists.values()):
         raise UsageError(f"None of the images of {ann_file} exists under this folder", image_dir,
                          "pass the image folder of this split (COCO layout: ROOT/<split>/<file_name>)")

@@ -25,8 +25,8 @@ def read_pair(image_path, label_path, lut=None):
 
 
 def scaled_size(size, scale, base_size=None):
-    """[2] int (h, w) of an image of `size` [2] scaled by `scale` (with base_size: its long side becomes
-    round(base_size * scale), HRNet-Seg's multi_scale_aug)."""
+    """size [2] (height, width) of an image -> [2] int (height, width) scaled by `scale` (with base_size: its
+    long side becomes round(base_size * scale), HRNet-Seg's multi_scale_aug)."""
     size = tf.cast(size, tf.float32)
     factor = scale if base_size is None else tf.round(base_size * scale) / tf.reduce_max(size)
     return tf.cast(tf.maximum(tf.round(size * factor), 1.0), tf.int32)

@@ -40,15 +40,15 @@ def _columns(instances, aspect_ratio):
 
 
 def _warn_unreadable(path, image_size):
-    w, h = image_size.numpy().astype(int)
-    warnings.warn(f"Skipping {path.numpy().decode()}: it cannot be read or decoded as a {w}x{h} image (missing, "
+    h, w = image_size.numpy().astype(int)
+    warnings.warn(f"Skipping {path.numpy().decode()}: it cannot be read or decoded as a {h}x{w} (HxW) image (missing, "
                   "corrupt, truncated or resized file); replace the file or remove its annotations.")
     return False
 
 
 def _decode(element):
     image = tf.io.decode_image(tf.io.read_file(element["path"]), channels=3, expand_animations=False)
-    size = tf.cast(element["image_size"][::-1], tf.int32)
+    size = tf.cast(element["image_size"], tf.int32)
     check = tf.debugging.assert_equal(tf.shape(image)[:2], size, message="image size differs from the annotation")
     with tf.control_dependencies([check]):
         return {**element, "image": tf.identity(image), "ok": tf.constant(True)}
@@ -75,18 +75,19 @@ class TopDownPipeline:
     """Instances -> batches of person crops.
 
     codec: any object with encode(keypoints [K, 2] input px, visible [K]) -> (heatmaps [h, w, K],
-    weights [K]) in TF ops. input_size (W, H). augment: Augmentation or None. flip_indices [K].
-    mean, std: RGB normalization. seed: with the epoch, fixes order and augmentation.
+    weights [K]) in TF ops, and its input_size (height, width): the crops are made at that size.
+    augment: Augmentation or None. flip_indices [K]. mean, std: RGB normalization. seed: with the epoch,
+    fixes order and augmentation.
     """
 
-    def __init__(self, instances, codec, input_size=(192, 256), augment=None, flip_indices=None,
-                 mean=warp.MEAN, std=warp.STD, seed=0):
+    def __init__(self, instances, codec, *, augment=None, flip_indices=None, mean=warp.MEAN, std=warp.STD, seed=0):
         if not instances:
             raise ValueError("TopDownPipeline needs at least one instance; check the annotation file and split.")
         self.codec, self.augment, self.seed = codec, augment, int(seed)
-        self.input_size = (int(input_size[0]), int(input_size[1]))
+        self.input_size = tuple(codec.input_size)
+        self.aspect_ratio = self.input_size[1] / self.input_size[0]
         self.mean, self.std = tuple(mean), tuple(std)
-        self.columns = _columns(instances, self.input_size[0] / self.input_size[1])
+        self.columns = _columns(instances, self.aspect_ratio)
         num_keypoints = self.columns["visible"].shape[1]
         self.flip_indices = np.asarray(coco_meta.flip_indices() if flip_indices is None else flip_indices, np.int32)
         if self.flip_indices.shape != (num_keypoints,):
@@ -105,7 +106,7 @@ class TopDownPipeline:
         matrix = warp.affine_matrix(center, scale, rotation, self.input_size)
         image_matrix = matrix
         if flip is not None:
-            width = element["image_size"][0]
+            width = element["image_size"][1]
             mirror = tf.stack([tf.stack([-1.0, 0.0, width - 1.0]), tf.constant([0.0, 1.0, 0.0])])
             image_matrix = tf.where(flip, warp.compose_affine(matrix, mirror), matrix)
         crop = warp.crop_image(element["image"], image_matrix, self.input_size)
@@ -118,8 +119,8 @@ class TopDownPipeline:
             if self.augment is not None:
                 seed = tf.random.experimental.stateless_fold_in(epoch_key, element["index"])
                 center, scale, rotation, flip, keypoints, visible = augment_lib.random_box(
-                    self.augment, seed, center, scale, keypoints, visible, element["image_size"][0],
-                    self.flip_indices, self.input_size[0] / self.input_size[1])
+                    self.augment, seed, center, scale, keypoints, visible, element["image_size"][1],
+                    self.flip_indices, self.aspect_ratio)
             image, matrix = self._crop(element, center, scale, rotation, flip)
             heatmaps, weights = self.codec.encode(warp.transform_points(keypoints, matrix), visible)
             return image, heatmaps, weights
