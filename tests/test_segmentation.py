@@ -169,3 +169,26 @@ def test_predictor_gives_full_resolution_logits(mode):
     predicted = logits.argmax(-1)
     border = 6 if mode == "slide" else 12  # whole mode sees the image shrunk ~3x
     assert (predicted[:, : 40 - border] == 0).all() and (predicted[:, 40 + border:] == 1).all()
+
+
+def test_a_narrower_head_is_built_counted_and_saved(tmp_path):
+    """Segmenter(channels=C): the head's 1x1 conv has C filters (mmseg's FCNHead `channels`), fewer parameters
+    than the reference head over the concatenated branches, and the width survives a .keras round trip."""
+    import keras
+
+    import hrkeras
+
+    kwargs = dict(task="segmentation", input_shape=(64, 64, 3), num_classes=5, stage_modules=[1, 1, 1],
+                  stage_blocks=[1, 1, 1], widths=[8, 16, 32, 64])
+    reference = hrkeras.create_model("litehrnet_18", **kwargs)
+    narrow = hrkeras.create_model("litehrnet_18", head_kwargs={"channels": 16}, **kwargs)
+    assert reference.get_layer("last_layer_0").filters == 8 + 16 + 32 + 64
+    assert narrow.get_layer("last_layer_0").filters == 16
+    # 1x1 conv with bias + BN (4 per channel) + classifier, reference 120 vs 16 channels
+    assert reference.count_params() - narrow.count_params() == (121 * 120 + 4 * 120 + 121 * 5) - (
+        121 * 16 + 4 * 16 + 17 * 5)
+    narrow.save(tmp_path / "narrow.keras")
+    loaded = keras.models.load_model(tmp_path / "narrow.keras")
+    assert loaded.get_config()["channels"] == 16
+    x = np.random.default_rng(0).normal(size=(1, 64, 64, 3)).astype("float32")
+    np.testing.assert_allclose(loaded(x), narrow(x), atol=1e-6)
