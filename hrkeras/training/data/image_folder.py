@@ -8,10 +8,9 @@ import numpy as np
 import tensorflow as tf
 
 from hrkeras.errors import MissingFileError
-from hrkeras.training.data import warp
+from hrkeras.training.data import IMAGE_EXTENSIONS, warp
 
 AUTOTUNE = tf.data.AUTOTUNE
-_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 
 
 @dataclasses.dataclass
@@ -42,7 +41,7 @@ def load_image_folder(root, split, classes=None):
         directory = os.path.join(folder, name)
         if not os.path.isdir(directory):
             continue  # a class without validation images
-        files = sorted(f for f in os.listdir(directory) if f.lower().endswith(_IMAGE_EXTENSIONS))
+        files = sorted(f for f in os.listdir(directory) if f.lower().endswith(IMAGE_EXTENSIONS))
         paths += [os.path.join(directory, f) for f in files]
         labels += [label] * len(files)
     unknown = sorted(set(found) - set(classes))

@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from hrkeras.errors import InvalidFileError, MissingFileError
+from hrkeras.training.data import IMAGE_EXTENSIONS
 
 IGNORE = 255
 CITYSCAPES_CLASSES = ("road", "sidewalk", "building", "wall", "fence", "pole", "traffic light", "traffic sign",
@@ -25,7 +26,6 @@ CITYSCAPES_PALETTE = ((128, 64, 128), (244, 35, 232), (70, 70, 70), (102, 102, 1
 # label id -> train id for the ids that are trained (road 7 ... bicycle 33); every other id is ignored.
 CITYSCAPES_TRAIN_IDS = {7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21: 8, 22: 9, 23: 10, 24: 11, 25: 12,
                         26: 13, 27: 14, 28: 15, 31: 16, 32: 17, 33: 18}
-_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 
 
 @dataclasses.dataclass
@@ -68,7 +68,7 @@ def load_folder(root, split, classes=None, palette=None):
     layout = f"the folder layout: {root}/images/{split}/NAME.jpg with {root}/annotations/{split}/NAME.png"
     _require_dir(image_dir, f"'{split}' image", f"pass the dataset root in {layout}")
     _require_dir(label_dir, f"'{split}' label", f"pass the dataset root in {layout}")
-    images = sorted(p for p in glob.glob(os.path.join(image_dir, "*")) if p.lower().endswith(_IMAGE_EXTENSIONS))
+    images = sorted(p for p in glob.glob(os.path.join(image_dir, "*")) if p.lower().endswith(IMAGE_EXTENSIONS))
     if not images:
         raise MissingFileError("no images (.jpg, .jpeg, .png) in the split's folder", image_dir, f"use {layout}")
     labels = [os.path.join(label_dir, os.path.splitext(os.path.basename(p))[0] + ".png") for p in images]

@@ -68,9 +68,9 @@ def evaluate(model, config, pipeline, flip=None):
     return stats, summary(stats, classes)
 
 
-def _pipeline(config, dataset, train):
-    return SegmentationPipeline(dataset, config.input_size, config.scale_range if train else (1.0, 1.0),
-                                config.base_size, config.flip and train, config.ignore_index, seed=config.seed)
+def _train_pipeline(config, dataset):
+    return SegmentationPipeline(dataset, config.input_size, config.scale_range, config.base_size, config.flip,
+                                config.ignore_index, seed=config.seed)
 
 
 def check_classes(config, dataset):
@@ -84,6 +84,6 @@ def load_data(config, data_root=None, with_val=True):
     check_classes(config, train_set)
     evaluate_fn = None
     if with_val:
-        val = _pipeline(config, dataset_split(config, data_root, "val"), train=False)
+        val = SegmentationPipeline(dataset_split(config, data_root, "val"), config.input_size)  # its eval_pairs
         evaluate_fn = lambda model: evaluate(model, config, val)  # noqa: E731
-    return TaskData(_pipeline(config, train_set, train=True), evaluate_fn, train_set.source)
+    return TaskData(_train_pipeline(config, train_set), evaluate_fn, train_set.source)
