@@ -127,7 +127,9 @@ def open_model(model, task, accelerator="cpu"):
             from hrkeras.training.pose_model import load_keras_file
 
             model = load_keras_file(os.fspath(model))
-        info, forward = None, model
+        import tensorflow as tf
+
+        info, forward = None, tf.function(lambda x: model(x, training=False), reduce_retracing=True)
         found = getattr(model, "TASK", None) or task  # a plain keras.Model: taken as what it is given for
     if found != task:
         raise UsageError(f"this is a {found} model, not a {task} model",
