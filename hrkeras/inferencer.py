@@ -3,6 +3,9 @@
     pose = hrkeras.PoseInferencer("runs/litehrnet_18_synthetic_128x96/model.keras")  # or a .tflite file
     people = pose("photo.jpg")                 # one Pose per person box (default: the whole image)
     pose.draw("photo.jpg", people)             # a PIL image with the skeletons; a notebook shows it inline
+
+`open_model` and `image_array` are what every inferencer shares (hrkeras.SegmentationInferencer and
+hrkeras.ClassificationInferencer use them too): a Keras or .tflite model ready to run, and images as arrays.
 """
 import dataclasses
 import os
@@ -129,7 +132,8 @@ def open_model(model, task, accelerator="cpu"):
             model = load_keras_file(os.fspath(model))
         import tensorflow as tf
 
-        info, forward = None, tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        info, forward = None, tf.function(lambda x: model(x, training=False), reduce_retracing=True,
+                                       autograph=False)
         found = getattr(model, "TASK", None) or task  # a plain keras.Model: taken as what it is given for
     if found != task:
         raise UsageError(f"this is a {found} model, not a {task} model",
