@@ -35,6 +35,7 @@ def _convert(tiny, task, tmp_path, capsys, *mode):
     return out, report
 
 
+@pytest.mark.slow
 def test_segmentation_float32_carries_its_metadata_and_runs_like_keras(tiny, tmp_path, capsys):
     import hrkeras
     from hrkeras.convert import metadata
@@ -48,10 +49,9 @@ def test_segmentation_float32_carries_its_metadata_and_runs_like_keras(tiny, tmp
     assert info["input"]["size"] == [64, 64] and info["input"]["test_mode"] == "slide"
     assert info["output"] == {"size": [16, 16], "stride": 4, "layout": "NHWC", "values": "logits"}
     image = f"{tiny['roots']['segmentation']}/{SEG_IMAGE}"
-    from_tflite = hrkeras.SegmentationInferencer(str(out))(image)
-    from_keras = hrkeras.SegmentationInferencer(str(tiny["files"]["segmentation"]))(image)
-    assert from_tflite.classes == from_keras.classes and from_tflite.labels.shape == from_keras.labels.shape
-    assert np.mean(from_tflite.labels == from_keras.labels) > 0.99
+    result = hrkeras.SegmentationInferencer(str(out))(image)  # prepared as the metadata says
+    assert result.classes == CITYSCAPES_CLASSES and result.labels.shape == (64, 128)
+    np.testing.assert_array_equal(result.palette, CITYSCAPES_PALETTE)
     # verify reads the task from the metadata: the Keras model to compare and the recipe's mIoU
     assert main(["verify", str(out), "--keras", str(tiny["files"]["segmentation"]), "--no-gpu",
                  "--config", task_models.SEG_CONFIG, "--data", tiny["roots"]["segmentation"]]) == 0
