@@ -39,13 +39,14 @@ class _Settings:
     classes: tuple
 
 
-def carried_settings(model, info=None):
-    """From a Keras model's config, or the "hrkeras" metadata `info` of a .tflite."""
+def carried_settings(model, info=None, recipe=None):
+    """From a Keras model's config, or the "hrkeras" metadata `info` of a .tflite; `recipe`: the preprocessing
+    for a Keras model that carries none (else hrkeras' defaults, with a warning)."""
     if info is not None:
         return _Settings(tuple(info["input"]["size"]), tuple(info["input"]["mean"]), tuple(info["input"]["std"]),
                          info["input"]["crop_fraction"], tuple(info["classes"]["names"]))
     carried = getattr(model, "_head_config", {})
-    preprocessing = carried.get("preprocessing")
+    preprocessing = carried.get("preprocessing") or recipe
     if preprocessing is None:
         preprocessing = {"mean": warp.MEAN, "std": warp.STD, "crop_fraction": 0.875}
         warnings.warn(f"{model.name} carries no preprocessing (not trained by hrkeras, or saved by an older "

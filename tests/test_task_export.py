@@ -93,3 +93,21 @@ def test_qat_int8_compiles_gpu_only_and_reports_both_accuracies(tiny, tmp_path, 
     inferencer = hrkeras.SegmentationInferencer if task == "segmentation" else hrkeras.ClassificationInferencer
     image = f"{tiny['roots'][task]}/{SEG_IMAGE if task == 'segmentation' else CLS_IMAGE}"
     assert inferencer(str(out), accelerator="gpu")(image) is not None  # the GPU-only compiled model runs
+
+
+def test_metadata_of_a_model_without_carried_settings_takes_the_recipes(recwarn):
+    """A Segmenter saved before models carried their preprocessing and palette: the recipe's preprocessing, and
+    PASCAL VOC's colours (class 1 dark red, class 2 dark green, class 3 olive)."""
+    from tiny_training import TINY_MODEL
+
+    from hrkeras.convert.workflow import model_info
+    from hrkeras.models.registry import create_model
+
+    config = task_models.configs()[task_models.SEG_CONFIG]
+    model = create_model("litehrnet_18", task="segmentation", input_shape=(64, 64, 3), num_classes=5, **TINY_MODEL)
+    info = model_info(model, "litehrnet_18", "float32", config)
+    assert info["input"]["test_mode"] == config.test_mode == "slide" and not recwarn.list
+    assert info["classes"]["names"] == [f"class_{i}" for i in range(5)]
+    assert info["classes"]["palette"][:4] == [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]]
+    with pytest.warns(UserWarning, match="carries no preprocessing"):
+        assert model_info(model, "litehrnet_18", "float32")["input"]["test_mode"] == "whole"

@@ -57,21 +57,24 @@ def accuracy_of(model, config, data_root=None):
 
 
 def model_info(model, name, quantization, config=None):
-    """The "hrkeras" metadata of a Keras task model: what it carries (codec; classes, palette, preprocessing),
-    the recipe's codec for pose models when `config` is given."""
+    """The "hrkeras" metadata of a Keras task model: what it carries (classes, palette, preprocessing), the
+    recipe's preprocessing where the model carries none and its codec for pose models, when `config` is given."""
+    from hrkeras.training.tasks import get_task
+
     task = getattr(model, "TASK", None) or "pose"
     size = model.input.shape[1:3]
+    recipe = get_task(config).preprocessing(config) if config is not None and task != "pose" else None
     if task == "segmentation":
         from hrkeras.segmentation_inferencer import carried_settings
 
-        setup = carried_settings(model)
+        setup = carried_settings(model, recipe=recipe)
         preprocessing = {"mean": setup.mean, "std": setup.std, "mode": setup.mode}
         return metadata.segmentation_info(name, size, quantization, model.output.shape[1:3], setup.classes,
                                           setup.palette, preprocessing)
     if task == "classification":
         from hrkeras.classification_inferencer import carried_settings
 
-        setup = carried_settings(model)
+        setup = carried_settings(model, recipe=recipe)
         preprocessing = {"mean": setup.mean, "std": setup.std, "crop_fraction": setup.crop_fraction}
         return metadata.classification_info(name, size, quantization, setup.classes, preprocessing)
     if task != "pose":
