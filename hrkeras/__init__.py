@@ -20,6 +20,7 @@ except ModuleNotFoundError as _missing:
 
 from hrkeras.checkpoints import CheckpointMismatchError, describe_checkpoint, load_checkpoint, read_state_dict
 from hrkeras.complexity import count_macs, count_params
+from hrkeras.classification_inferencer import Classification, ClassificationInferencer
 from hrkeras.inferencer import Pose, PoseInferencer
 from hrkeras.models.backbone import Backbone
 from hrkeras.models.constructors import (
@@ -33,14 +34,17 @@ from hrkeras.models.families import list_models
 from hrkeras.models.registry import create_backbone, create_model
 from hrkeras.models.tasks import FeaturePyramid, ImageClassifier, PoseEstimator, Segmenter
 from hrkeras.pretrained import list_pretrained
+from hrkeras.segmentation_inferencer import Segmentation, SegmentationInferencer
 from hrkeras.convert import quantizers as _quantizers  # noqa: F401  (QAT .keras files name its layers)
 from hrkeras.training import losses as _losses, schedules as _schedules  # noqa: F401  (trained .keras files name them)
 from hrkeras.training import optimizers as _optimizers, segmentation_loss as _segmentation_loss  # noqa: F401
 
 __version__ = "0.1.0"
 __all__ = [
-    "Backbone", "CheckpointMismatchError", "FeaturePyramid", "HRNASBackbone", "HRNetBackbone", "ImageClassifier", "LiteHRNetBackbone",
-    "Pose", "PoseEstimator", "PoseInferencer", "Segmenter", "count_macs", "count_params", "create_backbone",
+    "Backbone", "CheckpointMismatchError", "Classification", "ClassificationInferencer", "FeaturePyramid",
+    "HRNASBackbone", "HRNetBackbone", "ImageClassifier", "LiteHRNetBackbone",
+    "Pose", "PoseEstimator", "PoseInferencer", "Segmentation", "SegmentationInferencer", "Segmenter",
+    "count_macs", "count_params", "create_backbone",
     "create_model", "describe_checkpoint", "list_models", "list_pretrained", "load_checkpoint", "read_state_dict",
     "HRNetW18Small", "HRNetW18SmallV2", "HRNetW18", "HRNetW30", "HRNetW32", "HRNetW40", "HRNetW44", "HRNetW48",
     "HRNetW64", "LiteHRNet18", "LiteHRNet30", "NaiveLiteHRNet18", "WiderNaiveLiteHRNet18", "HRNASSupernet",

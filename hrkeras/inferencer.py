@@ -3,6 +3,9 @@
     pose = hrkeras.PoseInferencer("runs/litehrnet_18_synthetic_128x96/model.keras")  # or a .tflite file
     people = pose("photo.jpg")                 # one Pose per person box (default: the whole image)
     pose.draw("photo.jpg", people)             # a PIL image with the skeletons; a notebook shows it inline
+
+`open_model` and `image_array` are what every inferencer shares (hrkeras.SegmentationInferencer and
+hrkeras.ClassificationInferencer use them too): a Keras or .tflite model ready to run, and images as arrays.
 """
 import dataclasses
 import os
@@ -77,11 +80,8 @@ def _keras_setup(model, codec, decode):
     return _Setup((height, width), codec, decode, warp.MEAN, warp.STD, *_layout(k))
 
 
-def _tflite_setup(model, codec, decode):
-    """From the "hrkeras" metadata of a .tflite (path or bytes)."""
-    from hrkeras.convert import metadata
-
-    info = metadata.read(model)
+def _tflite_setup(info, codec, decode):
+    """From the "hrkeras" metadata of a .tflite."""
     (height, width), (heat_h, heat_w) = info["input"]["size"], info["output"]["heatmap_size"]
     stored = info["output"]["codec"]
     if codec is None:
@@ -96,7 +96,7 @@ def _tflite_setup(model, codec, decode):
                   tuple(info["input"]["std"]), names, tuple(map(tuple, info["keypoints"]["skeleton"])), flip)
 
 
-def _image_array(image):
+def image_array(image):
     """A path, PIL image or [H, W, 3] array -> uint8 RGB array [H, W, 3]."""
     if isinstance(image, (str, os.PathLike)):
         from hrkeras.errors import InvalidFileError
@@ -113,6 +113,41 @@ def _image_array(image):
     if array.ndim != 3 or array.shape[2] != 3:
         raise UsageError(f"an image must be [H, W, 3] RGB, got shape {array.shape}", fix="convert it to RGB")
     return array.astype(np.uint8) if array.dtype != np.uint8 else array
+
+
+def open_model(model, task, accelerator="cpu"):
+    """A model of `task` ready to run, as every inferencer takes it -> (model, forward, info).
+
+    model: keras.Model, the path of a .keras or .tflite file, or a TFLiteRunner. Returns the keras.Model or
+    TFLiteRunner, forward (normalized float32 [B, H, W, 3] -> outputs [B, ...]) and the .tflite's "hrkeras"
+    metadata (None for Keras models); UsageError when the model is of another task.
+    """
+    from hrkeras.convert import metadata
+    from hrkeras.convert.tflite_runner import TFLiteRunner
+
+    tflite_path = isinstance(model, (str, os.PathLike)) and os.fspath(model).endswith(".tflite")
+    if tflite_path or isinstance(model, TFLiteRunner):
+        info = metadata.read(model if tflite_path else model.model_bytes)
+        model = TFLiteRunner(model, accelerator) if tflite_path else model
+        found, forward = info.get("task"), model.predict
+    else:
+        if isinstance(model, (str, os.PathLike)):
+            from hrkeras.training.pose_model import load_keras_file
+
+            model = load_keras_file(os.fspath(model))
+        import tensorflow as tf
+
+        info, forward = None, tf.function(lambda x: model(x, training=False), reduce_retracing=True,
+                                       autograph=False)
+        found = getattr(model, "TASK", None) or task  # a plain keras.Model: taken as what it is given for
+    if found != task:
+        raise UsageError(f"this is a {found} model, not a {task} model",
+                         fix=f"use hrkeras.{INFERENCERS.get(found, 'PoseInferencer')} for it")
+    return model, forward, info
+
+
+INFERENCERS = {"pose": "PoseInferencer", "segmentation": "SegmentationInferencer",
+               "classification": "ClassificationInferencer"}
 
 
 class PoseInferencer:
@@ -138,20 +173,8 @@ class PoseInferencer:
     def __init__(self, model, flip_test=True, codec=None, decode=None, accelerator="cpu"):
         from hrkeras.training.inference import TopDownPredictor
 
-        from hrkeras.convert.tflite_runner import TFLiteRunner
-
-        tflite_path = isinstance(model, (str, os.PathLike)) and os.fspath(model).endswith(".tflite")
-        if tflite_path or isinstance(model, TFLiteRunner):
-            self.setup = _tflite_setup(model if tflite_path else model.model_bytes, codec, decode)
-            forward = (TFLiteRunner(model, accelerator) if tflite_path else model).predict
-        else:
-            if isinstance(model, (str, os.PathLike)):
-                from hrkeras.training.pose_model import load_keras_file
-
-                model = load_keras_file(os.fspath(model))
-            self.setup = _keras_setup(model, codec, decode)
-            forward = model
-        self.model = model
+        self.model, forward, info = open_model(model, "pose", accelerator)
+        self.setup = _keras_setup(self.model, codec, decode) if info is None else _tflite_setup(info, codec, decode)
         self._predictor = TopDownPredictor(forward, self.setup.codec, self.setup.flip_indices, flip_test,
                                            self.setup.decode)
 
@@ -163,7 +186,7 @@ class PoseInferencer:
         from hrkeras.training.data import warp
         from hrkeras.training.data.geometry import bbox_to_center_scale
 
-        image = _image_array(image)
+        image = image_array(image)
         boxes = np.asarray([[0, 0, image.shape[1], image.shape[0]]] if boxes is None else boxes, np.float32)
         if boxes.ndim != 2 or boxes.shape[1] != 4 or not np.isfinite(boxes).all() or (boxes[:, 2:] <= 0).any():
             raise UsageError(f"boxes must be [[x, y, w, h], ...] with positive sizes, got {boxes.tolist()}")
@@ -179,7 +202,7 @@ class PoseInferencer:
     def draw(self, image, poses, threshold=0.3):
         """A PIL image: `image` with each pose's limbs and joints scoring >= threshold, coloured by side as the
         mobile demos draw them (left blue, right red, the middle green)."""
-        canvas = Image.fromarray(_image_array(image))
+        canvas = Image.fromarray(image_array(image))
         draw = ImageDraw.Draw(canvas)
         radius = max(2, round(max(canvas.size) / 200))
         for pose in poses:

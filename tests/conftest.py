@@ -49,3 +49,22 @@ def tiny_model_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "tiny.keras"
     model.save(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_tasks(tmp_path_factory):
+    """A tiny segmentation and a tiny classification model saved as .keras, their datasets and recipes:
+    {"roots", "files", "configs"}: {task: root}, {task: path}, {name: recipe} (tests/fixtures/task_models.py)."""
+    import task_models
+
+    from hrkeras.training import recipes
+
+    configs = task_models.configs()
+    roots = task_models.make_roots(tmp_path_factory)
+    files = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(recipes, "CONFIGS", {**recipes.CONFIGS, **configs})
+        for task, name in (("segmentation", task_models.SEG_CONFIG), ("classification", task_models.CLS_CONFIG)):
+            files[task] = tmp_path_factory.mktemp(task) / f"{task}.keras"
+            task_models.make_model(task, configs[name], roots[task]).save(files[task])
+    return {"roots": roots, "files": files, "configs": configs}

@@ -30,12 +30,12 @@ def test_convert_needs_a_recipe_for_int8(tmp_path, tiny_model_file, capsys):
 def test_qat_workflow_writes_a_verified_int8_model(tmp_path):
     import hrkeras
     from hrkeras.convert import metadata
-    from hrkeras.convert.workflow import export_pose_model
+    from hrkeras.convert.workflow import export_model
 
     config = tiny_config(epochs=1)
     model = hrkeras.create_model("litehrnet_18", input_shape=(64, 64, 3), **TINY_MODEL)
     out = tmp_path / "tiny_int8.tflite"
-    report = export_pose_model(model, out, "qat", config, data_root=str(tmp_path / "data"),
+    report = export_model(model, out, "qat", config, data_root=str(tmp_path / "data"),
                                workdir=str(tmp_path / "qat"))
     assert os.path.exists(tmp_path / "qat" / "model.keras")  # the fine-tuned QAT model
     assert metadata.read(out)["quantization"] == "qat"
@@ -48,8 +48,8 @@ def test_qat_workflow_writes_a_verified_int8_model(tmp_path):
 
     # A second conversion into the same workdir must resume (here: nothing left to train) or refuse.
     with pytest.raises(FileExistsError, match="--resume"):
-        export_pose_model(model, out, "qat", config, data_root=str(tmp_path / "data"), workdir=str(tmp_path / "qat"))
-    again = export_pose_model(model, tmp_path / "again.tflite", "qat", config, data_root=str(tmp_path / "data"),
+        export_model(model, out, "qat", config, data_root=str(tmp_path / "data"), workdir=str(tmp_path / "qat"))
+    again = export_model(model, tmp_path / "again.tflite", "qat", config, data_root=str(tmp_path / "data"),
                               workdir=str(tmp_path / "qat"), check_gpu=False, accuracy=False, resume=True)
     assert again.quantized and not again.static_problems
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from hrkeras.convert import metadata
-from hrkeras.convert.gpu_compat import to_tflite
+from hrkeras.convert.export import convert
 from hrkeras.convert.tflite_runner import TFLiteRunner
 
 
@@ -13,7 +13,7 @@ def flatbuffer():
     inputs = keras.Input((32, 32, 3), batch_size=1)
     x = keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(inputs)
     x = keras.layers.DepthwiseConv2D(3, padding="same")(x)
-    return to_tflite(keras.Model(inputs, keras.layers.Conv2D(17, 1)(x)))
+    return convert(keras.Model(inputs, keras.layers.Conv2D(17, 1)(x)), "float32")
 
 
 def _entries(buf):

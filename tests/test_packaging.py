@@ -81,12 +81,12 @@ import numpy as np
 from skimage import data
 import hrkeras
 from hrkeras.convert.untrained import calibrate_batch_norm
-from hrkeras.convert.workflow import export_pose_model
+from hrkeras.convert.workflow import export_model
 
 warnings.simplefilter("ignore")  # an untrained model carries no codec: the default is assumed, and said
 model = calibrate_batch_norm(hrkeras.LiteHRNet18(input_shape=(128, 96, 3)))
 people = hrkeras.PoseInferencer(model)(data.astronaut())
-assert export_pose_model(model, "lite18.tflite", check_gpu=False, accuracy=False).ok
+assert export_model(model, "lite18.tflite", check_gpu=False, accuracy=False).ok
 tflite_people = hrkeras.PoseInferencer("lite18.tflite")(data.astronaut())
 hrkeras.PoseInferencer("lite18.tflite").draw(data.astronaut(), tflite_people).save("skeleton.png")
 print(len(people[0].names), people[0].names[0], np.abs(people[0].keypoints - tflite_people[0].keypoints).max())

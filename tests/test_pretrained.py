@@ -212,8 +212,8 @@ def test_cli_loader_takes_the_tag_input_size(monkeypatch):
 
     calls = []
     monkeypatch.setattr(pose_model, "create_model", lambda *a, **k: calls.append(k))
-    pose_model.load_pose_model("litehrnet_18", "coco_384x288")
-    pose_model.load_pose_model("litehrnet_18", "coco", input_size=(384, 288))
+    pose_model.load_model("litehrnet_18", "coco_384x288")
+    pose_model.load_model("litehrnet_18", "coco", input_size=(384, 288))
     assert [(c["weights"], c["input_shape"]) for c in calls] == [("coco_384x288", None), ("coco", (384, 288, 3))]
 
 

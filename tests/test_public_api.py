@@ -69,7 +69,7 @@ def test_every_public_size_parameter_is_documented_height_then_width():
                                                                         for w in windows):
                 wrong.append(f"{name}({param})")
     assert {"hrkeras.codecs.MSRAHeatmap(input_size)", "hrkeras.codecs.MSRAHeatmap(heatmap_size)",
-            "hrkeras.training.pose_model.load_pose_model(input_size)", "create_model(input_shape)",
+            "hrkeras.training.pose_model.load_model(input_size)", "create_model(input_shape)",
             "hrkeras.training.configs.PoseConfig(input_size)"} <= set(checked), checked
     assert wrong == []
 

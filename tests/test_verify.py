@@ -13,7 +13,8 @@ import tensorflow as tf
 
 import hrkeras
 from hrkeras.convert import metadata
-from hrkeras.convert.gpu_compat import check_tflite, to_tflite
+from hrkeras.convert.export import convert
+from hrkeras.convert.gpu_compat import check_tflite
 from hrkeras.convert.litert_gpu import NotFullyAcceleratedError
 from hrkeras.convert.tflite_runner import TFLiteRunner
 from hrkeras.convert.untrained import calibrate_batch_norm
@@ -25,7 +26,7 @@ def pose():
     """(Keras Lite-HRNet-18 at 64x64, its float32 .tflite bytes)."""
     model = hrkeras.create_model("litehrnet_18", input_shape=(64, 64, 3))
     calibrate_batch_norm(model)
-    return model, to_tflite(model)
+    return model, convert(model, "float32")
 
 
 def _tiny_net():
@@ -87,7 +88,7 @@ def test_verify_report_lists_checks(pose, tmp_path):
 
 
 def test_rank5_model_fails_static_check_and_gpu_only_compile():
-    flatbuffer = to_tflite(_rank5_net())
+    flatbuffer = convert(_rank5_net(), "float32")
     static = check_tflite(flatbuffer)
     assert not static.ok and "rank 5 > 4" in str(static)
     with pytest.raises(NotFullyAcceleratedError, match="Tensor dimensions must be less than 5"):
@@ -118,7 +119,7 @@ _COMPILE = "import sys; from hrkeras.convert.litert_gpu import compile_gpu; comp
 def _compile_in_subprocess(tmp_path):
     """Compile a tiny model GPU-only in a fresh process (the Vulkan loader's choice is per process)."""
     path = tmp_path / "tiny.tflite"
-    path.write_bytes(to_tflite(_tiny_net()))
+    path.write_bytes(convert(_tiny_net(), "float32"))
     return subprocess.run([sys.executable, "-c", _COMPILE, str(path)], capture_output=True, text=True,
                           timeout=120)
 

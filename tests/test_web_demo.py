@@ -26,9 +26,10 @@ def _need_node_packages():
     demo.check_web_dir()  # fails with the npm command when node_modules is missing
 
 
-def _documented_fields():
+def _documented_fields(section="fields"):
+    """The field names of a table of mobile/METADATA.md: "fields" (pose), "segmentation-fields", ..."""
     with open(os.path.join(ROOT, "mobile", "METADATA.md"), encoding="utf-8") as f:
-        table = f.read().split("<!-- fields:begin -->")[1].split("<!-- fields:end -->")[0]
+        table = f.read().split(f"<!-- {section}:begin -->")[1].split(f"<!-- {section}:end -->")[0]
     return set(re.findall(r"^\| `([^`]+)` \|", table, re.M))
 
 
@@ -49,6 +50,18 @@ def test_pose_info_writes_exactly_the_documented_fields():
         codec = MSRAHeatmap((64, 48), (16, 12), unbiased=unbiased)
         info = metadata.pose_info("litehrnet_18", (64, 48), "qat", codec)
         assert set(_leaves(info)) == _documented_fields()
+
+
+def test_segmentation_and_classification_info_write_exactly_the_documented_fields():
+    from hrkeras.convert import metadata
+
+    preprocessing = {"mean": [1, 2, 3], "std": [4, 5, 6], "mode": "slide", "crop_fraction": 0.875}
+    segmentation = metadata.segmentation_info("litehrnet_18", (64, 96), "qat", (16, 24), ["a", "b"],
+                                              [[0, 0, 0], [128, 0, 0]], preprocessing)
+    classification = metadata.classification_info("hrnet_w18", (224, 224), "float32", ["a", "b"], preprocessing)
+    assert set(_leaves(segmentation)) == _documented_fields("segmentation-fields")
+    assert set(_leaves(classification)) == _documented_fields("classification-fields")
+    assert segmentation["output"]["stride"] == 4 and segmentation["input"]["size"] == [64, 96]
 
 
 def test_golden_vectors_are_what_the_python_code_writes(tmp_path):

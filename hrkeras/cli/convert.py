@@ -1,4 +1,5 @@
-"""`hrkeras convert`: a pose model -> TFLite (float32 / float16 / dynamic / int8 / QAT int8), verified.
+"""`hrkeras convert`: a pose, segmentation or classification model -> TFLite (float32 / float16 / dynamic /
+int8 / QAT int8), verified, with the int8 model's accuracy beside the float model's.
 
     hrkeras convert --model runs/litehrnet_18_synthetic_128x96/model.keras \\
         --config litehrnet_18_synthetic_128x96 --qat --epochs 1 --out litehrnet_18_int8.tflite
@@ -14,21 +15,24 @@ DEFAULT_EPOCHS, DEFAULT_CALIBRATION = 2, 200
 EXAMPLES = """examples:
   hrkeras convert --model runs/litehrnet_18_synthetic_128x96/model.keras \\
       --config litehrnet_18_synthetic_128x96 --qat --out litehrnet_18_int8.tflite
+  hrkeras convert --model runs/litehrnet_18_synthetic_parts_192x192/model.keras \
+      --config litehrnet_18_synthetic_parts_192x192 --qat --out parts_int8.tflite   # + mIoU of both
   hrkeras convert --model litehrnet_30 --weights litehrnet_30_coco_256x192.pth --out lite30.tflite
   hrkeras convert --model hrnet_w32 --fp16 --out w32_fp16.tflite      # untrained: does it deploy?"""
 
 
 def add_parser(sub):
     p = add_command(sub, EXAMPLES, "convert",
-                    help="convert a pose model to TFLite (with --qat: quantization-aware int8)")
+                    help="convert a pose, segmentation or classification model to TFLite (with --qat: "
+                         "quantization-aware int8)")
     p.add_argument("--model", required=True, metavar="NAME|FILE", help="registry name (e.g. litehrnet_18) or .keras")
     p.add_argument("--weights", metavar="FILE|TAG",
                    help=".keras / .weights.h5 / official .pth for a registry name, or a published tag "
                         "(coco, coco_384x288; see hrkeras.list_pretrained())")
     p.add_argument("--config", metavar="NAME",
-                   help="training recipe: data for QAT, calibration and the accuracy report "
-                        f"({', '.join(list_configs())})")
-    p.add_argument("--data", metavar="DIR", help="dataset root (COCO layout; synthetic: where it is generated)")
+                   help="training recipe: data for QAT, calibration and the accuracy report; a registry "
+                        f"--model is built for its task ({', '.join(list_configs())})")
+    p.add_argument("--data", metavar="DIR", help="dataset root (the recipe's layout; synthetic: where it is generated)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--qat", action="store_true", help="quantization-aware fine-tuning, then an all-int8 model")
     mode.add_argument("--int8", action="store_true", help="post-training full-integer int8 (calibrated)")
@@ -78,21 +82,22 @@ def run(args):
     import os
 
     from hrkeras.convert.untrained import NOTE, calibrate_batch_norm
-    from hrkeras.convert.workflow import UNVERIFIED, export_pose_model
+    from hrkeras.convert.workflow import UNVERIFIED, export_model
     from hrkeras.errors import HrkerasError
     from hrkeras.training.configs import get_config
-    from hrkeras.training.pose_model import load_pose_model
+    from hrkeras.training.pose_model import load_model
 
     check_args(args)
     config = get_config(args.config) if args.config else None
     mode = mode_of(args)
     input_size = args.input_size or (config.input_size if config else None)
-    model = load_pose_model(args.model, args.weights, input_size)
+    task = config.task if config else "pose"
+    model = load_model(args.model, args.weights, input_size, task, getattr(config, "num_classes", None))
     untrained = not str(args.model).endswith(".keras") and args.weights is None
     if untrained:  # checking that an architecture deploys: make its activations trained-like first
         calibrate_batch_norm(model)
     workdir = args.workdir or (os.path.join("runs", f"{config.name}_qat") if config else None)
-    report = export_pose_model(model, args.out, mode, config, args.data, workdir, args.epochs or DEFAULT_EPOCHS,
+    report = export_model(model, args.out, mode, config, args.data, workdir, args.epochs or DEFAULT_EPOCHS,
                                args.calibration_samples or DEFAULT_CALIBRATION, check_gpu=not args.no_gpu,
                                accuracy=config is not None and not args.no_accuracy, resume=args.resume,
                                keep_unverified=args.keep_unverified)

@@ -5,7 +5,8 @@ from hrkeras.training.configs import list_configs
 EXAMPLES = """examples:
   hrkeras verify litehrnet_18_int8.tflite
   hrkeras verify lite30.tflite --keras litehrnet_30 --weights litehrnet_30_coco_256x192.pth
-  hrkeras verify litehrnet_18_int8.tflite --config litehrnet_18_synthetic_128x96   # + OKS AP"""
+  hrkeras verify litehrnet_18_int8.tflite --config litehrnet_18_synthetic_128x96   # + OKS AP
+  hrkeras verify parts_int8.tflite --config litehrnet_18_synthetic_parts_192x192   # + mIoU"""
 
 
 def add_parser(sub):
@@ -16,7 +17,8 @@ def add_parser(sub):
     p.add_argument("--weights", metavar="FILE|TAG",
                    help="weights for a registry name given to --keras: a file or a published tag (coco)")
     p.add_argument("--config", metavar="NAME",
-                   help=f"also report OKS AP / PCK on this recipe's validation split ({', '.join(list_configs())})")
+                   help="also report the accuracy (OKS AP / PCK, mIoU or top-1 / top-5) on this recipe's validation "
+                        f"split ({', '.join(list_configs())})")
     p.add_argument("--data", metavar="DIR", help="dataset root for --config")
     p.add_argument("--no-gpu", action="store_true", help="skip the LiteRT GPU-accelerator run")
     p.set_defaults(func=run)
@@ -26,9 +28,9 @@ def run(args):
     from hrkeras.convert import metadata
     from hrkeras.convert.tflite_runner import TFLiteRunner
     from hrkeras.convert.verify import verify
-    from hrkeras.convert.workflow import pose_accuracy
+    from hrkeras.convert.workflow import accuracy_of
     from hrkeras.training.configs import get_config
-    from hrkeras.training.pose_model import load_pose_model
+    from hrkeras.training.pose_model import load_model
 
     if not args.keras:
         refuse(args, "without --keras (it names the weights of the Keras model to compare)", "weights")
@@ -36,9 +38,12 @@ def run(args):
         refuse(args, "without --config (it is the recipe's dataset)", "data")
     keras_model = None
     if args.keras:
-        keras_model = load_pose_model(args.keras, args.weights, tuple(metadata.read(args.tflite)["input"]["size"]))
+        info = metadata.read(args.tflite)
+        classes = info.get("classes", {}).get("names")
+        keras_model = load_model(args.keras, args.weights, tuple(info["input"]["size"]), info.get("task", "pose"),
+                                 len(classes) if classes else None)
     report = verify(args.tflite, keras_model=keras_model, check_gpu=not args.no_gpu)
     if args.config:
-        report.accuracy = {"tflite": pose_accuracy(TFLiteRunner(args.tflite), get_config(args.config), args.data)}
+        report.accuracy = {"tflite": accuracy_of(TFLiteRunner(args.tflite), get_config(args.config), args.data)}
     print(report)
     return 0 if report.ok else 1

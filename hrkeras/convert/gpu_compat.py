@@ -72,25 +72,12 @@ def check_tflite(model):
     return report
 
 
-def to_tflite(model, batch_size=1):
-    """Float32 TFLite flatbuffer of a Keras model at a fixed batch size, builtin ops only.
-
-    The traced function is frozen first, so weights become constants and
-    BatchNorm folds into the convolutions (no resource-variable ops).
-    """
-    import tensorflow as tf
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-
-    spec = tf.TensorSpec([batch_size, *model.input.shape[1:]], model.input.dtype)
-    fn = tf.function(lambda x: model(x, training=False)).get_concrete_function(spec)
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([convert_variables_to_constants_v2(fn)])
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    return converter.convert()
-
-
 def check_model(model):
-    """Convert a Keras model to TFLite (float32, batch 1) and check it; returns a GpuCompatReport."""
-    return check_tflite(to_tflite(model))
+    """Convert a Keras model to TFLite (float32, batch 1: hrkeras.convert.export.convert) and check it;
+    returns a GpuCompatReport."""
+    from hrkeras.convert.export import convert
+
+    return check_tflite(convert(model, "float32"))
 
 
 def check_keras_layers(model):

@@ -76,37 +76,68 @@ def read(model):
     return info
 
 
+def _common(model_name, task, input_size, quantization, mean, std):
+    """The fields every task shares: version, model, task, quantization, input (size (H, W), normalization)."""
+    from hrkeras import __version__
+
+    if quantization not in QUANTIZATION_MODES:
+        raise ValueError(f"quantization must be one of {QUANTIZATION_MODES}, got {quantization!r}")
+    height, width = (int(s) for s in input_size)
+    return {
+        "hrkeras_version": __version__,
+        "model": model_name,
+        "task": task,
+        "quantization": quantization,
+        "input": {"size": [height, width], "layout": "NHWC", "color": "RGB", "pixel_range": [0, 255],
+                  "mean": [float(v) for v in mean], "std": [float(v) for v in std]},
+    }
+
+
 def pose_info(model_name, input_size, quantization, codec=None):
     """Metadata dict of a COCO top-down pose model.
 
     input_size: (H, W). codec: the MSRAHeatmap used in training (default sigma 2, stride 4).
     Preprocessing: RGB, (pixel - mean) / std with pixels in 0..255.
     """
-    from hrkeras import __version__
     from hrkeras.codecs import MSRAHeatmap
     from hrkeras.training.data import coco_meta, warp
 
-    if quantization not in QUANTIZATION_MODES:
-        raise ValueError(f"quantization must be one of {QUANTIZATION_MODES}, got {quantization!r}")
-    height, width = (int(s) for s in input_size)
+    info = _common(model_name, "pose", input_size, quantization, warp.MEAN, warp.STD)
+    height, width = info["input"]["size"]
     codec = codec or MSRAHeatmap((height, width), (height // 4, width // 4))
     if codec.input_size != (height, width):
         raise UsageError(f"the codec is for {codec.input_size} inputs and the model takes {(height, width)} "
                          "(height, width)", fix="pass the codec of the model's training recipe")
     heat_h, heat_w = codec.heatmap_size
     flip = coco_meta.flip_indices()
-    return {
-        "hrkeras_version": __version__,
-        "model": model_name,
-        "task": "pose",
-        "quantization": quantization,
-        "input": {"size": [height, width], "layout": "NHWC", "color": "RGB", "pixel_range": [0, 255],
-                  "mean": list(warp.MEAN), "std": list(warp.STD)},
-        "output": {"heatmap_size": [heat_h, heat_w], "stride": width // heat_w, "layout": "NHWC",
-                   "codec": {"name": "msra_heatmap", "sigma": codec.sigma, "unbiased": codec.unbiased,
-                             "decode": "dark" if codec.unbiased else "quarter",
-                             "blur_kernel_size": codec.blur_kernel_size}},
-        "keypoints": {"names": list(coco_meta.KEYPOINT_NAMES),
-                      "skeleton": [list(p) for p in coco_meta.SKELETON],
-                      "flip_pairs": [[i, int(j)] for i, j in enumerate(flip) if i < j]},
-    }
+    info["output"] = {"heatmap_size": [heat_h, heat_w], "stride": width // heat_w, "layout": "NHWC",
+                      "codec": {"name": "msra_heatmap", "sigma": codec.sigma, "unbiased": codec.unbiased,
+                                "decode": "dark" if codec.unbiased else "quarter",
+                                "blur_kernel_size": codec.blur_kernel_size}}
+    info["keypoints"] = {"names": list(coco_meta.KEYPOINT_NAMES),
+                         "skeleton": [list(p) for p in coco_meta.SKELETON],
+                         "flip_pairs": [[i, int(j)] for i, j in enumerate(flip) if i < j]}
+    return info
+
+
+def segmentation_info(model_name, input_size, quantization, output_size, classes, palette, preprocessing):
+    """Metadata dict of a segmentation model: input_size (H, W), logits output_size (h, w); classes [C] names,
+    palette [C] RGB triples, preprocessing {"mean", "std", "mode"} (as a Segmenter carries it)."""
+    info = _common(model_name, "segmentation", input_size, quantization, preprocessing["mean"], preprocessing["std"])
+    info["input"]["test_mode"] = preprocessing["mode"]
+    height, width = (int(s) for s in output_size)
+    info["output"] = {"size": [height, width], "stride": info["input"]["size"][1] // width, "layout": "NHWC",
+                      "values": "logits"}
+    info["classes"] = {"names": list(classes), "palette": [[int(c) for c in rgb] for rgb in palette]}
+    return info
+
+
+def classification_info(model_name, input_size, quantization, classes, preprocessing):
+    """Metadata dict of a classification model: input_size (H, W); classes [C] names; preprocessing
+    {"mean", "std", "crop_fraction"} (as an ImageClassifier carries it)."""
+    info = _common(model_name, "classification", input_size, quantization, preprocessing["mean"],
+                   preprocessing["std"])
+    info["input"]["crop_fraction"] = float(preprocessing["crop_fraction"])
+    info["output"] = {"layout": "NC", "values": "logits"}
+    info["classes"] = {"names": list(classes)}
+    return info

@@ -37,7 +37,9 @@ class VerifyReport:
     gpu_checked: bool = True
     xnnpack_partitions: int = None
     xnnpack_fallback: Counter = None  # op types the CPU interpreter runs outside XNNPACK
-    accuracy: dict = None  # {"keras float": {"AP", "PCK@0.2"}, "tflite int8": {...}} on validation data
+    # {"keras float": {"AP", "PCK@0.2"}, "tflite int8": {...}} on validation data (segmentation: mIoU, aAcc;
+    # classification: top1, top5), the headline number first
+    accuracy: dict = None
     notes: list = field(default_factory=list)  # how the checks were made, where it matters to the verdict
 
     @property
@@ -110,14 +112,15 @@ class VerifyReport:
 
 
     def _accuracy_rows(self):
-        """One row per evaluated model: OKS AP and PCK@0.2, with the AP change against the first."""
+        """One row per evaluated model: its numbers, with the headline number's change against the first."""
         rows, base = [], None
         for name, stats in (self.accuracy or {}).items():
-            line = f"OKS AP {stats['AP']:.4f}" + (f", PCK@0.2 {stats['PCK@0.2']:.4f}" if "PCK@0.2" in stats else "")
+            headline = next(iter(stats))
+            line = ", ".join(f"{key} {value:.4f}" for key, value in stats.items())
             if base is not None:
-                line += f" ({100 * (stats['AP'] - base):+.2f} AP points)"
-            base = stats["AP"] if base is None else base
-            rows.append((f"AP {name}", line))
+                line += f" ({100 * (stats[headline] - base):+.2f} {headline} points)"
+            base = stats[headline] if base is None else base
+            rows.append((f"{headline} {name}", line))
         return rows
 
 

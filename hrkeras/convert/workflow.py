@@ -1,7 +1,7 @@
-"""`hrkeras convert` as a library call: a pose model -> (QAT fine-tuning | post-training quantization)
--> a TFLite file with its metadata -> verification and an accuracy report.
+"""`hrkeras convert` as a library call: a pose, segmentation or classification model -> (QAT fine-tuning |
+post-training quantization) -> a TFLite file with its metadata -> verification and an accuracy report.
 
-    report = export_pose_model(model, "pose_int8.tflite", mode="qat", config=get_config(...), qat_epochs=2)
+    report = export_model(model, "pose_int8.tflite", mode="qat", config=get_config(...), qat_epochs=2)
     print(report)
 """
 import os
@@ -29,8 +29,8 @@ def qat_config(config, epochs):
 
 
 def quantization_aware_training(model, config, workdir, epochs=2, data_root=None, resume=False):
-    """Fine-tune `quantize_model(model)` (channel ranges equalized on training crops) with the pose trainer
-    on `config`'s data -> the trained QAT model."""
+    """Fine-tune `quantize_model(model)` (channel ranges equalized on training views) with the trainer on
+    `config`'s data -> the trained QAT model."""
     from hrkeras.convert.qat import quantize_model
     from hrkeras.training.trainer import train
 
@@ -41,23 +41,51 @@ def quantization_aware_training(model, config, workdir, epochs=2, data_root=None
 
 
 def calibration_images(config, count=200, data_root=None):
-    """`count` unaugmented crops [1, H, W, 3] spread over `config`'s training split (int8 calibration)."""
-    from hrkeras.training import datasets
-    from hrkeras.training.data.coco import load_instances
+    """`count` normalized training views [1, H, W, 3] of `config`'s task (int8 calibration)."""
+    from hrkeras.training.tasks import get_task
 
-    split = datasets.splits(config, data_root)["train"]
-    instances = load_instances(split.ann_file, split.image_dir)
-    chosen = [instances[i] for i in np.linspace(0, len(instances) - 1, min(count, len(instances))).astype(int)]
-    for images, _ in datasets.val_pipeline(config, chosen).eval_dataset(1):
-        yield images.numpy()
+    return get_task(config).calibration_images(config, count, data_root)
 
 
-def pose_accuracy(model, config, data_root=None):
-    """{"AP", "PCK@0.2"} on `config`'s validation split of a Keras model or a TFLiteRunner."""
-    from hrkeras.training.inference import evaluate_pose
+def accuracy_of(model, config, data_root=None):
+    """The task's reported numbers (pose: AP, PCK@0.2; segmentation: mIoU, aAcc; classification: top1,
+    top5) on `config`'s validation split, of a Keras model or a TFLiteRunner."""
+    from hrkeras.training.tasks import evaluate, get_task
 
-    stats, _ = evaluate_pose(model if isinstance(model, keras.Model) else model.predict, config, data_root)
-    return {k: stats[k] for k in ("AP", "PCK@0.2") if k in stats}
+    stats, _ = evaluate(model if isinstance(model, keras.Model) else model.predict, config, data_root)
+    return {k: stats[k] for k in get_task(config).REPORTED if k in stats}
+
+
+def model_info(model, name, quantization, config=None):
+    """The "hrkeras" metadata of a Keras task model: what it carries (classes, palette, preprocessing), the
+    recipe's preprocessing where the model carries none and its codec for pose models, when `config` is given."""
+    from hrkeras.training.tasks import get_task
+
+    task = getattr(model, "TASK", None) or "pose"
+    size = model.input.shape[1:3]
+    recipe = get_task(config).preprocessing(config) if config is not None and task != "pose" else None
+    if task == "segmentation":
+        from hrkeras.segmentation_inferencer import carried_settings
+
+        setup = carried_settings(model, recipe=recipe)
+        preprocessing = {"mean": setup.mean, "std": setup.std, "mode": setup.mode}
+        return metadata.segmentation_info(name, size, quantization, model.output.shape[1:3], setup.classes,
+                                          setup.palette, preprocessing)
+    if task == "classification":
+        from hrkeras.classification_inferencer import carried_settings
+
+        setup = carried_settings(model, recipe=recipe)
+        preprocessing = {"mean": setup.mean, "std": setup.std, "crop_fraction": setup.crop_fraction}
+        return metadata.classification_info(name, size, quantization, setup.classes, preprocessing)
+    if task != "pose":
+        raise UsageError(f"{model.name} is a {task} model: hrkeras converts pose, segmentation and classification "
+                         "models")
+    codec = None
+    if config is not None:
+        from hrkeras.training.datasets import codec as recipe_codec
+
+        codec = recipe_codec(config)
+    return metadata.pose_info(name, size, quantization, codec)
 
 
 def publish(out, data, verified, keep_unverified=False):
@@ -70,17 +98,18 @@ def publish(out, data, verified, keep_unverified=False):
     return None
 
 
-def export_pose_model(model, out, mode="float32", config=None, data_root=None, workdir=None, qat_epochs=2,
-                      calibration_samples=200, check_gpu=True, accuracy=True, resume=False, keep_unverified=False):
-    """Convert a Keras pose model to `out` (.tflite) and verify it; the file is written (atomically) only
-    if it passes, or as `out`.unverified when it fails and `keep_unverified`.
+def export_model(model, out, mode="float32", config=None, data_root=None, workdir=None, qat_epochs=2,
+                 calibration_samples=200, check_gpu=True, accuracy=True, resume=False, keep_unverified=False):
+    """Convert a Keras pose, segmentation or classification model to `out` (.tflite) with its metadata
+    (model_info) and verify it; the file is written (atomically) only if it passes, or as `out`.unverified
+    when it fails and `keep_unverified`.
 
-    mode: float32 | float16 | dynamic | int8 (post-training, calibrated on `config`'s training crops) |
+    mode: float32 | float16 | dynamic | int8 (post-training, calibrated on `config`'s training views) |
     qat (fine-tuned `qat_epochs` epochs with the trainer in `workdir`, then converted to int8;
     `resume` continues the QAT run already in `workdir`).
-    config: the training recipe (data, input size, codec); needed by int8, qat and the accuracy report.
-    Returns the VerifyReport, with the float and converted models' accuracy when `accuracy` and a config;
-    its `path` is the file written, or None.
+    config: the training recipe (data, input size, pose codec); needed by int8, qat and the accuracy report.
+    Returns the VerifyReport, with the float and converted models' accuracy (the task's REPORTED numbers)
+    when `accuracy` and a config; its `path` is the file written, or None.
     """
     if mode not in MODES:
         raise UsageError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -88,6 +117,10 @@ def export_pose_model(model, out, mode="float32", config=None, data_root=None, w
         raise UsageError(f"mode {mode!r} and the accuracy report need the training recipe",
                          fix="pass config (--config NAME), e.g. litehrnet_18_synthetic_128x96")
     height, width = model.input.shape[1:3]
+    task = getattr(model, "TASK", None) or "pose"
+    if config is not None and config.task != task:
+        raise UsageError(f"the model is a {task} model but config {config.name!r} is a {config.task} recipe",
+                         fix=f"pass a {task} recipe (hrkeras.training.configs.list_configs('{task}'))")
     if config is not None and tuple(config.input_size) != (height, width):
         raise UsageError(f"the model takes {height}x{width} images but config {config.name!r} crops "
                          f"{config.input_size[0]}x{config.input_size[1]}", fix="pass a matching config or model")
@@ -107,19 +140,13 @@ def export_pose_model(model, out, mode="float32", config=None, data_root=None, w
         print("int8 calibration")
         progress = keras.utils.Progbar(calibration_samples, unit_name="crop").update
     flatbuffer = export.convert(source, mode, representative=representative, progress=progress)
-    codec = None
-    if config is not None:
-        from hrkeras.training.datasets import codec as recipe_codec
-
-        codec = recipe_codec(config)
-    info = metadata.pose_info(getattr(config, "model", model.name), (height, width), mode, codec)
-    flatbuffer = metadata.write(flatbuffer, info)
+    flatbuffer = metadata.write(flatbuffer, model_info(model, getattr(config, "model", model.name), mode, config))
     sample = next(calibration_images(config, 1, data_root)) if config is not None else None
     report = verify(flatbuffer, keras_model=source, check_gpu=check_gpu, sample=sample)
     if accuracy and config is not None:
         from hrkeras.convert.tflite_runner import TFLiteRunner
 
-        report.accuracy = {"keras float": pose_accuracy(model, config, data_root),
-                           f"tflite {mode}": pose_accuracy(TFLiteRunner(flatbuffer), config, data_root)}
+        report.accuracy = {"keras float": accuracy_of(model, config, data_root),
+                           f"tflite {mode}": accuracy_of(TFLiteRunner(flatbuffer), config, data_root)}
     report.path = publish(out, flatbuffer, report.ok, keep_unverified)
     return report

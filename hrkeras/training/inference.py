@@ -72,17 +72,3 @@ def pck_of(predictions, instances, threshold=0.2):
     sizes = np.array([max(inst.bbox[2:]) for inst in chosen])
     return pck(predictions["keypoints"], gt[..., :2], gt[..., 2] > 0, sizes, threshold)
 
-
-def evaluate_pose(model, config, data_root=None, flip_test=None, decode=None, batch_size=32):
-    """COCO keypoint AP and PCK@0.2 of `model` (as TopDownPredictor takes it) on `config`'s validation split.
-
-    Returns (stats dict with "PCK@0.2" beside pycocotools' AP/AR, summary text); PCK needs ground-truth boxes
-    and is absent with a detection file.
-    """
-    from hrkeras.training import datasets
-    from hrkeras.training.tasks import pose
-
-    split = datasets.splits(config, data_root)["val"]
-    instances = datasets.val_instances(config, split)
-    return pose.evaluate(model, config, datasets.val_pipeline(config, instances), split.ann_file, instances,
-                         flip_test, decode, batch_size)

@@ -1,4 +1,4 @@
-"""Load a pose model for inference: a registry name plus weights, or a saved .keras model."""
+"""Load a model for inference (any task): a registry name plus weights, or a saved .keras model."""
 import os
 import zipfile
 
@@ -24,10 +24,11 @@ def load_keras_file(path):
                                ) from None
 
 
-def load_pose_model(model, weights=None, input_size=None, num_keypoints=17):
+def load_model(model, weights=None, input_size=None, task="pose", num_outputs=None):
     """model: registry name (e.g. "litehrnet_18") or a .keras file; weights: .keras, .weights.h5, a
     PyTorch-layout checkpoint or a tag of hrkeras.list_pretrained() ("coco"); input_size (H, W) for registry
-    names (default: the tag's, else 256x192)."""
+    names (default: the tag's, else 256x192); task and num_outputs (keypoints or classes; None: the
+    registry's) for registry names."""
     if str(model).endswith(".keras"):
         if weights is not None:
             raise UsageError(f"{model} already holds its weights", fix=f"drop --weights {weights}")
@@ -40,4 +41,5 @@ def load_pose_model(model, weights=None, input_size=None, num_keypoints=17):
         input_shape = None  # the published input size of the tag
     else:
         input_shape = (*(input_size or (256, 192)), 3)
-    return create_model(model, task="pose", input_shape=input_shape, num_keypoints=num_keypoints, weights=weights)
+    outputs = {"num_keypoints" if task == "pose" else "num_classes": num_outputs}
+    return create_model(model, task=task, input_shape=input_shape, weights=weights, **outputs)

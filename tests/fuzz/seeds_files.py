@@ -17,12 +17,12 @@ CORPUS = pathlib.Path(__file__).parent / "corpus"
 def tiny_tflite():
     import keras
 
-    from hrkeras.convert.gpu_compat import to_tflite
+    from hrkeras.convert.export import convert
 
     keras.utils.set_random_seed(0)
     inputs = keras.Input((8, 8, 3), batch_size=1)
     x = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
-    return to_tflite(keras.Model(inputs, keras.layers.Conv2D(2, 1)(x)))
+    return convert(keras.Model(inputs, keras.layers.Conv2D(2, 1)(x)), "float32")
 
 
 def tflite_seeds():

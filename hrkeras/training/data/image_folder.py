@@ -57,6 +57,19 @@ def _decode(path):
     return tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
 
 
+def centre_crop(image, input_size, crop_fraction=0.875, mean=warp.MEAN, std=warp.STD):
+    """The standard test view: uint8 [h, w, 3] -> normalized float32 [H, W, 3], the short side resized to
+    input / crop_fraction (256 for 224 at 0.875), then the centre input_size (H, W) cut out."""
+    height, width = input_size
+    shape = tf.cast(tf.shape(image)[:2], tf.float32)
+    short = tf.cast(tf.round(min(height, width) / crop_fraction), tf.float32)
+    size = tf.cast(tf.round(shape * short / tf.reduce_min(shape)), tf.int32)
+    size = tf.maximum(size, [height, width])
+    image = tf.image.resize(image, size, "bilinear")
+    top, left = (size[0] - height) // 2, (size[1] - width) // 2
+    return warp.normalize(image[top:top + height, left:left + width], mean, std)
+
+
 class ClassificationPipeline:
     """ImageFolder -> batches of (normalized images [B, H, W, 3], labels).
 
@@ -95,15 +108,8 @@ class ClassificationPipeline:
         return dataset.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
 
     def test_image(self, image):
-        """uint8 [h, w, 3] -> normalized [H, W, 3]: short side resized to input / test_crop_fraction, centre crop."""
-        height, width = self.input_size
-        shape = tf.cast(tf.shape(image)[:2], tf.float32)
-        short = tf.cast(tf.round(min(height, width) / self.test_crop_fraction), tf.float32)
-        size = tf.cast(tf.round(shape * short / tf.reduce_min(shape)), tf.int32)
-        size = tf.maximum(size, [height, width])
-        image = tf.image.resize(image, size, "bilinear")
-        top, left = (size[0] - height) // 2, (size[1] - width) // 2
-        return warp.normalize(image[top:top + height, left:left + width], self.mean, self.std)
+        """uint8 [h, w, 3] -> normalized [H, W, 3] (centre_crop)."""
+        return centre_crop(image, self.input_size, self.test_crop_fraction, self.mean, self.std)
 
     def eval_dataset(self, batch_size):
         dataset = tf.data.Dataset.from_tensor_slices((np.array(self.folder.paths), self.folder.labels))

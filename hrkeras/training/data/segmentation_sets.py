@@ -23,6 +23,19 @@ CITYSCAPES_PALETTE = ((128, 64, 128), (244, 35, 232), (70, 70, 70), (102, 102, 1
                       (153, 153, 153), (250, 170, 30), (220, 220, 0), (107, 142, 35), (152, 251, 152), (70, 130, 180),
                       (220, 20, 60), (255, 0, 0), (0, 0, 142), (0, 0, 70), (0, 60, 100), (0, 80, 100), (0, 0, 230),
                       (119, 11, 32))
+
+
+def default_palette(num_classes):
+    """[num_classes, 3] uint8 colours for models and datasets without a palette: PASCAL VOC's scheme (the
+    bits of the class index spread over the high bits of R, G and B; class 0 black)."""
+    index = np.arange(num_classes)
+    palette = np.zeros((num_classes, 3), np.int64)
+    for bit in range(8):
+        for channel in range(3):
+            palette[:, channel] |= ((index >> (3 * bit + channel)) & 1) << (7 - bit)
+    return palette.astype(np.uint8)
+
+
 # label id -> train id for the ids that are trained (road 7 ... bicycle 33); every other id is ignored.
 CITYSCAPES_TRAIN_IDS = {7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21: 8, 22: 9, 23: 10, 24: 11, 25: 12,
                         26: 13, 27: 14, 28: 15, 31: 16, 32: 17, 33: 18}

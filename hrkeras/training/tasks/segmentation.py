@@ -6,7 +6,7 @@ import numpy as np
 
 from hrkeras.errors import UsageError
 from hrkeras.models.registry import create_model
-from hrkeras.training.data import person_parts
+from hrkeras.training.data import person_parts, warp
 from hrkeras.training.data.segmentation_pipeline import SegmentationPipeline
 from hrkeras.training.data.segmentation_sets import load_cityscapes, load_folder
 from hrkeras.training.data.synthetic import make_synthetic_parts
@@ -16,6 +16,7 @@ from hrkeras.training.tasks import TaskData
 
 TITLE = "segmentation evaluation (mIoU)"
 METRIC = "mIoU"
+REPORTED = ("mIoU", "aAcc")
 DEFAULT_PARTS_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "hrkeras", "synthetic_parts")
 DATASETS = ("synthetic_parts", "cityscapes", "folder")
 
@@ -37,12 +38,20 @@ def dataset_split(config, data_root, role):
     return load_cityscapes(data_root, split) if config.dataset == "cityscapes" else load_folder(data_root, split)
 
 
+def preprocessing(config):
+    """The recipe's test-time image preparation, as a Segmenter carries it (JSON-ready)."""
+    return {"mean": list(warp.MEAN), "std": list(warp.STD), "mode": config.test_mode}
+
+
 def build_model(config, data=None):
-    """The recipe's Segmenter; with the TaskData, it carries the dataset's class names."""
-    classes = list(data.train.dataset.classes) if data else None
+    """The recipe's Segmenter, carrying its preprocessing; with the TaskData, the dataset's class names and
+    palette too."""
+    dataset = data.train.dataset if data else None
+    head = {"classes": list(dataset.classes) if dataset else None, "preprocessing": preprocessing(config),
+            "palette": [list(c) for c in dataset.palette] if dataset and dataset.palette else None,
+            "channels": config.head_channels}
     return create_model(config.model, task="segmentation", input_shape=(*config.input_size, 3),
-                        num_classes=config.num_classes,
-                        head_kwargs={"classes": classes, "channels": config.head_channels}, **config.model_kwargs)
+                        num_classes=config.num_classes, head_kwargs=head, **config.model_kwargs)
 
 
 def loss(config):
@@ -68,9 +77,9 @@ def evaluate(model, config, pipeline, flip=None):
     return stats, summary(stats, classes)
 
 
-def _train_pipeline(config, dataset):
-    return SegmentationPipeline(dataset, config.input_size, config.scale_range, config.base_size, config.flip,
-                                config.ignore_index, seed=config.seed)
+def _pipeline(config, dataset, train):
+    return SegmentationPipeline(dataset, config.input_size, config.scale_range if train else (1.0, 1.0),
+                                config.base_size, config.flip and train, config.ignore_index, seed=config.seed)
 
 
 def check_classes(config, dataset):
@@ -79,11 +88,23 @@ def check_classes(config, dataset):
                          f"{len(dataset.classes)}", dataset.source, "use a recipe with as many classes as the data")
 
 
+def evaluation(config, data_root=None):
+    """model -> (stats, summary text): mIoU on `config`'s validation split."""
+    val_set = dataset_split(config, data_root, "val")
+    check_classes(config, val_set)
+    val = _pipeline(config, val_set, train=False)
+    return lambda model: evaluate(model, config, val)
+
+
+def calibration_images(config, count, data_root=None):
+    """`count` crops [1, H, W, 3] (normalized, unscaled, unflipped) of `config`'s training images."""
+    crops = _pipeline(config, dataset_split(config, data_root, "train"), train=False).train_dataset(1, 0)
+    for images, _ in crops.take(count):
+        yield images.numpy()
+
+
 def load_data(config, data_root=None, with_val=True):
     train_set = dataset_split(config, data_root, "train")
     check_classes(config, train_set)
-    evaluate_fn = None
-    if with_val:
-        val = SegmentationPipeline(dataset_split(config, data_root, "val"), config.input_size)  # its eval_pairs
-        evaluate_fn = lambda model: evaluate(model, config, val)  # noqa: E731
-    return TaskData(_train_pipeline(config, train_set), evaluate_fn, train_set.source)
+    return TaskData(_pipeline(config, train_set, train=True), evaluation(config, data_root) if with_val else None,
+                    train_set.source)
