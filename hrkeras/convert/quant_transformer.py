@@ -144,19 +144,22 @@ class QuantLayerNormalization(_InnerQuants, layers.LayerNormalization):
                                                       "normalized"])
 
     def build(self, input_shape):
-        if self.axis not in ([len(input_shape) - 1], [-1]) or len(input_shape) != 3:
-            raise ValueError(f"{self.name}: quantization supports LayerNormalization over the last axis of a "
-                             f"rank-3 tensor, got axis {self.axis} on shape {input_shape}")
+        axes = [a % len(input_shape) for a in (self.axis if isinstance(self.axis, (list, tuple)) else [self.axis])]
+        if axes != [2] or len(input_shape) != 3 or self.rms_scaling:
+            raise ValueError(f"{self.name}: quantization supports LayerNormalization (no rms_scaling) over the last "
+                             f"axis of a rank-3 tensor, got axis {self.axis} on shape {input_shape}")
         super().build(input_shape)
         self._build_quants()
 
     def call(self, x, training=None):
-        q = {p: (lambda t, p=p: self.quants[p](t, training=training)) for p in self.quants}
-        centered = q["centered"](x - q["mean"](ops.mean(x, axis=-1, keepdims=True)))
-        variance = q["variance"](ops.mean(q["square"](centered * centered), axis=-1, keepdims=True))
+        def q(part, t):
+            return self.quants[part](t, training=training)
+
+        centered = q("centered", x - q("mean", ops.mean(x, axis=-1, keepdims=True)))
+        variance = q("variance", ops.mean(q("square", centered * centered), axis=-1, keepdims=True))
         step = (self.quants["variance"].range_max - self.quants["variance"].range_min) / (2 ** NUM_BITS - 1)
-        shifted = q["shifted"](variance + ops.maximum(step, self.epsilon))
-        y = q["normalized"](centered * q["rsqrt"](ops.rsqrt(shifted)))
+        shifted = q("shifted", variance + ops.maximum(step, self.epsilon))
+        y = q("normalized", centered * q("rsqrt", ops.rsqrt(shifted)))
         dim = y.shape[-1]
         gamma = self.gamma if self.scale else ops.ones((dim,), y.dtype)
         kernel = ops.reshape(quantize_kernel(ops.reshape(gamma, (1, 1, 1, dim))), (1, 1, dim, 1))
