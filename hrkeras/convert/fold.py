@@ -61,12 +61,13 @@ def consumers(model):
     return uses
 
 
-def copy_layer(layer, args, kwargs, cls=None):
-    """Outputs of a fresh copy of `layer` (of class `cls` if given) with its weights, called on args/kwargs."""
-    new = (cls or type(layer)).from_config(layer.get_config())
+def copy_layer(layer, args, kwargs, cls=None, **config):
+    """Outputs of a fresh copy of `layer` (of class `cls` if given, `config` entries replaced) with its weights,
+    called on args/kwargs. The copy may have more weights (sub-layers') after `layer`'s."""
+    new = (cls or type(layer)).from_config({**layer.get_config(), **config})
     outputs = new(*args, **kwargs)
-    if layer.weights:
-        new.set_weights(layer.get_weights())
+    for variable, value in zip(new.weights, layer.get_weights()):
+        variable.assign(value)
     return outputs
 
 

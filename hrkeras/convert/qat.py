@@ -12,14 +12,20 @@ range (TFLite's int8 CONCATENATION requires it): when one input already has a
 range the others join it (its FakeQuant is shared), otherwise inputs that
 already have a range are requantized by an identity 1x1 depthwise conv into
 the concatenation's.
-Layers that only move values (split, shuffle, padding, reshape, resize,
-average/max pooling) keep their input's range: TFLite's int8 kernels for them
-require equal input and output scales.
+Layers that only move values (split, shuffle, padding, reshape, transpose,
+resize, average/max pooling) keep their input's range: TFLite's int8 kernels
+for them require equal input and output scales.
+HR-NAS's lightweight transformer quantizes with the forms of `quant_transformer`
+(attention, LayerNorm, learned queries; CoordinateChannels and the 1x1 conv
+after it become one QuantCoordinateConv2D).
 """
+import numpy as np
 from keras import layers
 
 from hrkeras.convert.equalize import equalize_ranges
 from hrkeras.convert.fold import consumers, copy_layer, flat_model, fold_batch_norm, is_relu
+from hrkeras.convert.quant_transformer import (QuantCoordinateConv2D, QuantLayerNormalization, QuantLearnedQueries,
+                                               QuantTokenAttention)
 from hrkeras.convert.quantizers import (FakeQuant, QuantAdaptiveAveragePool2D, QuantConcatenate, QuantConcatShuffle,
                                         QuantConv2D, QuantDense, QuantDepthwiseConv2D, QuantGroupedConv2D, QuantReLU,
                                         QuantResize)
@@ -27,6 +33,7 @@ from hrkeras.layers.grouped import GroupedConv2D
 from hrkeras.layers.pool import AdaptiveAveragePool2D
 from hrkeras.layers.resize import Resize
 from hrkeras.layers.shuffle import ChannelShuffle, ChannelSplit, ConcatShuffle
+from hrkeras.models.hrnas.hrnas_transformer import CoordinateChannels, LearnedQueries, TokenAttention
 
 QUANT_CLASSES = {
     layers.Conv2D: QuantConv2D,
@@ -35,12 +42,18 @@ QUANT_CLASSES = {
     layers.Dense: QuantDense,
     Resize: QuantResize,
     AdaptiveAveragePool2D: QuantAdaptiveAveragePool2D,
+    TokenAttention: QuantTokenAttention,
+    layers.LayerNormalization: QuantLayerNormalization,
+    LearnedQueries: QuantLearnedQueries,
 }
+# Quantized forms with FakeQuant sub-layers, made with quantize_model's momentum.
+INNER_QUANTS = (QuantTokenAttention, QuantLayerNormalization, QuantCoordinateConv2D)
 # Layers computing new values: a FakeQuant follows them.
 COMPUTES = (layers.Conv2D, layers.DepthwiseConv2D, layers.Dense, layers.Add, layers.Subtract, layers.Multiply,
-            layers.GlobalAveragePooling2D, AdaptiveAveragePool2D, layers.ReLU, layers.Activation)
+            layers.GlobalAveragePooling2D, AdaptiveAveragePool2D, layers.ReLU, layers.Activation, TokenAttention,
+            layers.LayerNormalization)
 # Layers whose TFLite int8 kernels keep the input's scale.
-MOVES = (ChannelShuffle, ChannelSplit, Resize, layers.ZeroPadding2D, layers.Reshape, layers.Flatten,
+MOVES = (ChannelShuffle, ChannelSplit, Resize, layers.ZeroPadding2D, layers.Reshape, layers.Permute, layers.Flatten,
          layers.AveragePooling2D, layers.MaxPooling2D, layers.Dropout, layers.Identity)
 # Output grids of TFLite's int8 kernels for these activations (scale 1/256 or 1/128).
 FIXED_RANGES = {"sigmoid": (0.0, 255 / 256), "tanh": (-1.0, 127 / 128)}
@@ -62,6 +75,13 @@ def _range_holder(tensor):
         if not isinstance(layer, MOVES + (layers.Concatenate,)) or isinstance(layer, QuantConcatenate):
             return None
         tensor = layer._inbound_nodes[node_index].input_tensors[0]
+
+
+def _check_coordinate_conv(coords, conv):
+    """Raise ValueError unless `conv`, CoordinateChannels' only consumer, is a 1x1 stride-1 Conv2D."""
+    if type(conv) is not layers.Conv2D or conv.kernel_size != (1, 1) or conv.strides != (1, 1):
+        raise ValueError(f"quantize_model: {coords.name!r} (CoordinateChannels) has an int8 form only as the "
+                         "input of one 1x1 stride-1 Conv2D")
 
 
 def _binary_chain(layer, inputs, fake_quant):
@@ -121,18 +141,31 @@ def quantize_model(model, momentum=0.99, calibration=None):
                 return copy_layer(layer, (inputs,), {})
             quant = QuantConcatShuffle if isinstance(layer, ConcatShuffle) else QuantConcatenate
             return quant(momentum, requantize, axis=layer.axis, name=layer.name)(*args, **kwargs)
+        if isinstance(layer, CoordinateChannels):  # joins the 1x1 conv after it (QuantCoordinateConv2D)
+            _check_coordinate_conv(layer, only_consumer(node.outputs[0]))
+            return args[0]
+        if isinstance(layer, LearnedQueries):  # a constant folded into the attention (constant_query)
+            return copy_layer(layer, args, kwargs, QuantLearnedQueries)
         if not isinstance(layer, COMPUTES + MOVES):
             raise ValueError(
                 f"quantize_model: layer {layer.name!r} ({type(layer).__name__}) has no quantized form; "
                 "BatchNormalization is supported only directly after a Conv2D/DepthwiseConv2D"
             )
         cls = next((q for base, q in QUANT_CLASSES.items() if type(layer) is base), None)
+        if isinstance(node.input_tensors[0]._keras_history.operation, CoordinateChannels):
+            cls = QuantCoordinateConv2D
+        if isinstance(layer, TokenAttention) and not np.all(layer.token_mask.numpy() == 1):
+            raise ValueError(f"quantize_model: {layer.name!r} masks tokens; quantize the compact network without "
+                             "them (hrkeras.create_model('hrnas', arch=...) with the weights transferred)")
         if is_relu(layer) and not fuses_relu(node.input_tensors[0]):
             outputs = QuantReLU(name=layer.name)(*args, **kwargs)
         elif isinstance(layer, (layers.Add, layers.Multiply)) and len(args[0]) > 2:
             outputs = _binary_chain(layer, args[0], fake_quant)
         else:
-            outputs = copy_layer(layer, args, kwargs, cls)
+            extra = {"momentum": momentum} if cls in INNER_QUANTS else {}
+            if cls is QuantTokenAttention:
+                extra["constant_query"] = isinstance(node.input_tensors[0]._keras_history.operation, LearnedQueries)
+            outputs = copy_layer(layer, args, kwargs, cls, **extra)
         out = node.outputs[0]
         if isinstance(layer, MOVES) or fuses_relu(out) or takes_concat_range(out):
             return outputs

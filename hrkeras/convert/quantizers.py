@@ -127,6 +127,10 @@ class QuantConcatenate(layers.Concatenate):
             self.quant.update_range(super().call(inputs))
         return super().call([self.quant.fake_quantize(x) for x in inputs])
 
+    @property
+    def inner_quants(self):
+        return [self.quant]
+
     def get_config(self):
         return {**super().get_config(), "momentum": self.quant.momentum, "requantize": self.requantize}
 
@@ -137,12 +141,12 @@ class QuantConcatShuffle(QuantConcatenate, ConcatShuffle):
 
 
 def fake_quants(model):
-    """The activation FakeQuant layers of a QAT model (those inside QuantConcatenate included)."""
+    """The activation FakeQuant layers of a QAT model (those inside layers, their `inner_quants`, included)."""
     for layer in model.layers:
         if isinstance(layer, FakeQuant):
             yield layer
-        elif isinstance(layer, QuantConcatenate):
-            yield layer.quant
+        else:
+            yield from getattr(layer, "inner_quants", ())
 
 
 @register_keras_serializable(package="hrkeras")
