@@ -287,6 +287,8 @@ def test_committed_fixtures_are_what_the_script_makes(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("HRKERAS_FULL_SUPERNET") != "1",
+                    reason="14 min and 12.7 GB on a 2-core CPU, beyond CI's 40 minutes: HRKERAS_FULL_SUPERNET=1 runs it")
 def test_full_pose_supernet_with_transformers_converts_for_the_gpu():
     """The official pose supernet, transformers on, 256x192: float32 (within 1e-4 of Keras), float16 and
     QAT int8 pass the mobile-GPU check and compile GPU-only on LiteRT; int8 within XNNPACK's limits."""
