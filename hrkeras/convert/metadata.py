@@ -121,8 +121,8 @@ def pose_info(model_name, input_size, quantization, codec=None):
 
 
 def segmentation_info(model_name, input_size, quantization, output_size, classes, palette, preprocessing):
-    """Metadata dict of a segmentation model: input_size (H, W), logits output_size (h, w); classes [C] names,
-    palette [C] RGB triples, preprocessing {"mean", "std", "mode"} (as a Segmenter carries it)."""
+    """Metadata dict of a segmentation model: input_size (H, W), output_size (H, W) of the logits; classes [C]
+    names, palette [C] RGB triples, preprocessing {"mean", "std", "mode"} (as a Segmenter carries it)."""
     info = _common(model_name, "segmentation", input_size, quantization, preprocessing["mean"], preprocessing["std"])
     info["input"]["test_mode"] = preprocessing["mode"]
     height, width = (int(s) for s in output_size)

@@ -130,6 +130,8 @@ class ClassificationConfig(TrainConfig):
     task: ClassVar[str] = "classification"
     dataset: str = "folder"
     num_classes: int = 1000
+    head_channels: tuple = (32, 64, 128, 256)   # HRNet-C's head (ImageClassifier): Bottleneck planes per branch...
+    num_features: int = 2048                    # ...and the last 1x1 conv's width
     label_smoothing: float = 0.0
     crop_scale: tuple = (0.08, 1.0)
     crop_ratio: tuple = (3 / 4, 4 / 3)

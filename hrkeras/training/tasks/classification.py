@@ -21,7 +21,8 @@ def preprocessing(config):
 
 def build_model(config, data=None):
     """The recipe's ImageClassifier, carrying its preprocessing; with the TaskData, the class names too."""
-    head = {"classes": list(data.train.folder.classes) if data else None, "preprocessing": preprocessing(config)}
+    head = {"classes": list(data.train.folder.classes) if data else None, "preprocessing": preprocessing(config),
+            "head_channels": config.head_channels, "num_features": config.num_features}
     return create_model(config.model, task="classification", input_shape=(*config.input_size, 3),
                         num_classes=config.num_classes, head_kwargs=head, **config.model_kwargs)
 
