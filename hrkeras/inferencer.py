@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 
 from hrkeras.codecs import MSRAHeatmap
 from hrkeras.errors import UsageError
+from hrkeras.utils.forward import inference_function
 
 
 @dataclasses.dataclass
@@ -135,10 +136,7 @@ def open_model(model, task, accelerator="cpu"):
             from hrkeras.training.pose_model import load_keras_file
 
             model = load_keras_file(os.fspath(model))
-        import tensorflow as tf
-
-        info, forward = None, tf.function(lambda x: model(x, training=False), reduce_retracing=True,
-                                       autograph=False)
+        info, forward = None, inference_function(model)
         found = getattr(model, "TASK", None) or task  # a plain keras.Model: taken as what it is given for
     if found != task:
         raise UsageError(f"this is a {found} model, not a {task} model",

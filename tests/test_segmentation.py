@@ -151,6 +151,34 @@ def test_pipeline_warps_image_and_label_together(tmp_path):
     np.testing.assert_array_equal(first, again)  # deterministic in (seed, epoch)
 
 
+def test_cat_max_ratio_redraws_crops_that_one_class_fills(tmp_path):
+    """mmseg's RandomCrop rule: with cat_max_ratio 0.75 a crop is drawn again while one class covers over 75% of
+    it, so crops of a mostly-background image show the small object far more often than plain random crops."""
+    from PIL import Image
+
+    from hrkeras.training.data.segmentation_pipeline import SegmentationPipeline
+    from hrkeras.training.data.segmentation_sets import SegmentationSet
+
+    label = np.zeros((160, 160), np.uint8)
+    label[100:140, 20:60] = 1   # a 40 x 40 object in a corner
+    label[:8] = 255             # an ignored band does not count for either class
+    Image.fromarray(np.zeros((160, 160, 3), np.uint8)).save(tmp_path / "a.png")
+    Image.fromarray(label).save(tmp_path / "a_label.png")
+    dataset = SegmentationSet([str(tmp_path / "a.png")] * 64, [str(tmp_path / "a_label.png")] * 64, ("bg", "obj"))
+
+    def mixed_share(ratio):
+        pipeline = SegmentationPipeline(dataset, (64, 64), scale_range=(1.0, 1.0), flip=False, seed=1,
+                                        cat_max_ratio=ratio)
+        crops = np.concatenate([labels.numpy() for _, labels in pipeline.train_dataset(16, 0)])
+        valid = (crops != 255).sum((1, 2))
+        return np.mean([(c == 0).sum() < 0.75 * v for c, v in zip(crops, valid)])
+
+    plain, redrawn = mixed_share(1.0), mixed_share(0.75)
+    assert plain < 0.3 and redrawn > 0.7, (plain, redrawn)
+    with pytest.raises(ValueError, match="cat_max_ratio must be in"):
+        SegmentationPipeline(dataset, (64, 64), cat_max_ratio=0.0)
+
+
 @pytest.mark.parametrize("mode", ["whole", "slide"])
 def test_predictor_gives_full_resolution_logits(mode):
     """A model that labels each pixel by its red channel (at a quarter resolution) segments a larger image

@@ -30,7 +30,9 @@ def add_parser(sub):
                    help="tf.distribute strategy (auto: multi-worker from TF_CONFIG, mirrored over >1 GPU)")
     p.add_argument("--cpu-replicas", type=positive_int, metavar="N",
                    help="split the CPU into N logical devices and mirror over them (tests the multi-replica path)")
-    p.add_argument("--epochs", type=positive_int, help="override the recipe's epochs")
+    p.add_argument("--epochs", type=positive_int,
+                   help="train this many epochs (drops the recipe's time budget, unless --time-budget is given too: "
+                        "then the schedule of N epochs is laid over the budget)")
     p.add_argument("--time-budget", type=positive_float, metavar="MINUTES",
                    help="train for this long instead of a number of epochs: the step rate is measured on the first "
                         "steps and the schedule laid over the steps that fit (kept on --resume)")
@@ -49,7 +51,10 @@ def config_from_args(args):
                  "time_budget_minutes": args.time_budget,
                  "synthetic_images": tuple(args.synthetic_images) if args.synthetic_images else None,
                  "num_classes": args.num_classes}
-    return get_config(args.config).replace(**{k: v for k, v in overrides.items() if v is not None})
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if args.epochs and not args.time_budget:
+        overrides["time_budget_minutes"] = None  # an epoch count asked for, not the recipe's budget
+    return get_config(args.config).replace(**overrides)
 
 
 def run(args):

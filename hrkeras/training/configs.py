@@ -2,7 +2,7 @@
 `recipes.py` (mmpose / mmseg-style names: model, dataset, input size H x W).
 
     config = get_config("litehrnet_18_coco_256x192")
-    config = get_config("litehrnet_18_synthetic_128x96").replace(epochs=2)
+    config = get_config("litehrnet_18_synthetic_128x96").replace(epochs=2, time_budget_minutes=None)
     config.task     # "pose"
 """
 import dataclasses
@@ -91,7 +91,8 @@ class SegmentationConfig(TrainConfig):
     """Semantic segmentation (HRNet-Semantic-Segmentation's recipe and data pipeline).
 
     dataset: "synthetic_parts" (the embedded person-parts set), "cityscapes" or "folder" (images/, annotations/,
-    classes.txt). Training: random scale in scale_range, pad, crop input_size, flip. Loss: cross-entropy
+    classes.txt). Training: random scale in scale_range, pad, crop input_size (redrawn while one class covers
+    more than cat_max_ratio of it, up to 10 times, as mmseg's RandomCrop), flip. Loss: cross-entropy
     over the logits resized to the label (ignore_index skipped, optional class_weights), or with `ohem` only
     the pixels whose true-class probability is under ohem_thresh, at least ohem_keep of them.
     Test: "whole" resizes the image to input_size; "slide" runs input_size windows over the image resized to
@@ -109,6 +110,7 @@ class SegmentationConfig(TrainConfig):
     ohem_keep: int = 131072
     scale_range: tuple = (0.5, 2.0)
     base_size: int = None                   # long side an image is scaled to before the random scale
+    cat_max_ratio: float = 1.0
     flip: bool = True
     test_mode: str = "whole"
     test_size: tuple = None

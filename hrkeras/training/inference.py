@@ -1,11 +1,11 @@
 """Top-down inference: person crops -> heatmaps (with flip test) -> keypoints in image pixels."""
-import keras
 import numpy as np
 import tensorflow as tf
 
 from hrkeras.codecs import flip_test_average
 from hrkeras.training.data.geometry import crop_to_image
 from hrkeras.training.evaluation import coco_keypoint_ap, pck, topdown_results
+from hrkeras.utils.forward import inference_function
 
 
 class TopDownPredictor:
@@ -20,10 +20,7 @@ class TopDownPredictor:
         self.model, self.codec, self.decode = model, codec, decode
         self.flip_indices = np.asarray(flip_indices)
         self.flip_test = flip_test
-        if isinstance(model, keras.Model):
-            self._forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
-        else:
-            self._forward = model
+        self._forward = inference_function(model)
 
     def heatmaps(self, images):
         """images [B, H, W, 3] -> heatmaps [B, h, w, K] (float32 numpy), flip-averaged if flip_test."""

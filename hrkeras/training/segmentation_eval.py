@@ -11,13 +11,14 @@ import numpy as np
 import tensorflow as tf
 
 from hrkeras.training.data import warp
+from hrkeras.utils.forward import inference_function
 
 
 class SegmentationPredictor:
     """Logits of a model with a static input size for images of any size.
 
-    model: callable on a float32 batch [N, H, W, 3] (normalized) -> logits [N, h, w, C] (a Keras model or a
-    TFLite runner's predict); input_size (H, W). mode "whole": the image is resized to input_size; "slide":
+    model: a Keras model or a callable on a float32 batch [N, H, W, 3] (normalized) -> logits [N, h, w, C]
+    (a TFLite runner's predict); input_size (H, W). mode "whole": the image is resized to input_size; "slide":
     input_size windows (stride 2/3 of it, as mmseg) cover the image resized to test_size (H, W; None: its own
     size) times each of `scales`, their logits averaged where they overlap. flip: also the mirrored image.
     """
@@ -26,7 +27,7 @@ class SegmentationPredictor:
                  mean=warp.MEAN, std=warp.STD):
         if mode not in ("whole", "slide"):
             raise ValueError(f"test mode must be 'whole' or 'slide', got {mode!r}")
-        self.model, self.input_size, self.mode = model, tuple(int(v) for v in input_size), mode
+        self.model, self.input_size, self.mode = inference_function(model), tuple(int(v) for v in input_size), mode
         self.test_size, self.scales, self.flip = test_size, tuple(scales), bool(flip)
         self.mean, self.std = mean, std
 

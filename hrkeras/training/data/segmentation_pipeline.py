@@ -1,5 +1,6 @@
 """Segmentation tf.data pipelines (HRNet-Semantic-Segmentation's BaseDataset.gen_sample): random scale of the
-image with its label map, pad to the crop, random crop, random flip, normalization.
+image with its label map, pad to the crop, random crop (optionally redrawn while one class fills it, as
+mmseg's RandomCrop `cat_max_ratio`), random flip, normalization.
 
 The image is resized bilinearly and the label map by nearest neighbour with the same size, then both are
 cut and flipped together; padding is the mean colour (0 after normalization) and the ignore label.
@@ -10,6 +11,7 @@ import tensorflow as tf
 from hrkeras.training.data import warp
 
 AUTOTUNE = tf.data.AUTOTUNE
+CROP_TRIES = 10  # mmseg's RandomCrop: draws of a crop before the last one is taken as it is
 
 
 def read_pair(image_path, label_path, lut=None):
@@ -36,13 +38,18 @@ class SegmentationPipeline:
     """A SegmentationSet -> batches of (normalized crops [B, H, W, 3], labels int32 [B, H, W]).
 
     input_size (H, W): the crop; scale_range: random scale factors; base_size: long side before the scale
-    (None: the image's own size); seed: with the epoch, fixes the order and the augmentation.
+    (None: the image's own size); cat_max_ratio: a crop is drawn again (up to CROP_TRIES times) while one class
+    covers more than this fraction of its labelled pixels (1.0: never); seed: with the epoch, fixes the order
+    and the augmentation.
     """
 
     def __init__(self, dataset, input_size, scale_range=(0.5, 2.0), base_size=None, flip=True, ignore_index=255,
-                 mean=warp.MEAN, std=warp.STD, seed=0):
+                 mean=warp.MEAN, std=warp.STD, seed=0, cat_max_ratio=1.0):
         if not len(dataset):
             raise ValueError("SegmentationPipeline needs at least one image; check the dataset root and split.")
+        if not 0.0 < cat_max_ratio <= 1.0:
+            raise ValueError(f"cat_max_ratio must be in (0, 1] (1: any crop), got {cat_max_ratio!r}")
+        self.cat_max_ratio = float(cat_max_ratio)
         self.dataset, self.input_size = dataset, (int(input_size[0]), int(input_size[1]))
         self.scale_range, self.base_size, self.flip = tuple(scale_range), base_size, bool(flip)
         self.ignore_index, self.mean, self.std, self.seed = int(ignore_index), tuple(mean), tuple(std), int(seed)
@@ -66,9 +73,7 @@ class SegmentationPipeline:
             pad_h, pad_w = tf.maximum(crop_h - size[0], 0), tf.maximum(crop_w - size[1], 0)
             image = tf.pad(image, [[0, pad_h], [0, pad_w], [0, 0]])
             label = tf.pad(label, [[0, pad_h], [0, pad_w]], constant_values=self.ignore_index)
-            room = tf.shape(label) - tf.constant([crop_h, crop_w]) + 1
-            top = tf.random.stateless_uniform([], seeds[1], 0, room[0], tf.int32)
-            left = tf.random.stateless_uniform([], seeds[2], 0, room[1], tf.int32)
+            top, left = self._crop_offset(label, seeds[1], seeds[2])
             image, label = image[top:top + crop_h, left:left + crop_w], label[top:top + crop_h, left:left + crop_w]
             if self.flip:
                 mirror = tf.random.stateless_uniform([], seeds[3]) < 0.5
@@ -77,6 +82,32 @@ class SegmentationPipeline:
             return tf.ensure_shape(image, [crop_h, crop_w, 3]), tf.ensure_shape(tf.cast(label, tf.int32),
                                                                                 [crop_h, crop_w])
         return sample
+
+    def _crop_offset(self, label, top_key, left_key):
+        """(top, left) of the crop in a padded label map [h, w]: the first of CROP_TRIES draws in which no class
+        covers more than cat_max_ratio of the labelled pixels (and two classes show), else the last draw."""
+        crop_h, crop_w = self.input_size
+        room = tf.shape(label) - tf.constant([crop_h, crop_w]) + 1
+        tries = 1 if self.cat_max_ratio >= 1.0 else CROP_TRIES
+        offsets, accepted = [], []
+        for i in range(tries):
+            keys = (top_key, left_key) if i == 0 else (tf.random.experimental.stateless_fold_in(top_key, i),
+                                                      tf.random.experimental.stateless_fold_in(left_key, i))
+            top = tf.random.stateless_uniform([], keys[0], 0, room[0], tf.int32)
+            left = tf.random.stateless_uniform([], keys[1], 0, room[1], tf.int32)
+            offsets.append(tf.stack([top, left]))
+            if tries > 1:
+                counts = tf.math.bincount(tf.cast(tf.reshape(label[top:top + crop_h, left:left + crop_w], [-1]),
+                                                  tf.int32), minlength=256, maxlength=256)
+                counts = tf.tensor_scatter_nd_update(counts, [[self.ignore_index]], [0])
+                total = tf.maximum(tf.reduce_sum(counts), 1)
+                accepted.append(tf.logical_and(tf.math.count_nonzero(counts) > 1,
+                                               tf.cast(tf.reduce_max(counts), tf.float32) < self.cat_max_ratio * tf.cast(total, tf.float32)))
+        if tries == 1:
+            return offsets[0][0], offsets[0][1]
+        accepted = tf.stack(accepted[:-1] + [tf.constant(True)])
+        chosen = tf.gather(tf.stack(offsets), tf.argmax(tf.cast(accepted, tf.int32)))
+        return chosen[0], chosen[1]
 
     def train_dataset(self, batch_size, epoch):
         """Shuffled and augmented as a function of (seed, epoch) only; the last partial batch is dropped."""

@@ -8,6 +8,7 @@ from hrkeras.models.registry import create_model
 from hrkeras.training.data import warp
 from hrkeras.training.data.image_folder import ClassificationPipeline, ImageFolder, load_image_folder
 from hrkeras.training.tasks import TaskData
+from hrkeras.utils.forward import inference_function
 
 TITLE = "classification evaluation (top-1 / top-5)"
 METRIC = "top1"
@@ -39,9 +40,9 @@ def top_k_correct(logits, labels, k):
 
 def evaluate(model, config, pipeline, batch_size=32):
     """Top-1 / top-5 accuracy of `model` (Keras model or batch -> logits callable) -> (stats, summary text)."""
-    correct1 = correct5 = total = 0
+    forward, correct1, correct5, total = inference_function(model), 0, 0, 0
     for images, labels in pipeline.eval_dataset(batch_size):
-        logits = np.asarray(model(images))
+        logits = np.asarray(forward(images))
         labels = labels.numpy()
         correct1 += top_k_correct(logits, labels, 1)
         correct5 += top_k_correct(logits, labels, min(5, logits.shape[1]))

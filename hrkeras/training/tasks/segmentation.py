@@ -67,7 +67,7 @@ def predictor(model, config, flip=None):
 
 def evaluate(model, config, pipeline, flip=None):
     """mIoU of `model` over a pipeline's validation pairs -> (stats, summary text)."""
-    run = predictor(model if callable(model) else model.predict, config, flip)
+    run = predictor(model, config, flip)
     confusion = np.zeros((config.num_classes, config.num_classes), np.int64)
     for image, labels in pipeline.eval_pairs():
         prediction = run.logits(image.numpy()).argmax(-1)
@@ -79,7 +79,8 @@ def evaluate(model, config, pipeline, flip=None):
 
 def _pipeline(config, dataset, train):
     return SegmentationPipeline(dataset, config.input_size, config.scale_range if train else (1.0, 1.0),
-                                config.base_size, config.flip and train, config.ignore_index, seed=config.seed)
+                                config.base_size, config.flip and train, config.ignore_index, seed=config.seed,
+                                cat_max_ratio=config.cat_max_ratio if train else 1.0)
 
 
 def check_classes(config, dataset):
