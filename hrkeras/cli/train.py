@@ -21,7 +21,10 @@ def add_parser(sub):
     p = add_command(sub, EXAMPLES, "train",
                     help="train a recipe: pose, segmentation or classification (hrkeras train --config "
                          "litehrnet_18_synthetic_128x96)")
-    p.add_argument("--config", required=True, metavar="NAME", help=f"recipe: {', '.join(list_configs())}")
+    p.add_argument("--config", required=True, metavar="NAME", help=f"recipe: {', '.join(list_configs())}, or a "
+                   "search recipe (hrkeras search) to retrain with --arch")
+    p.add_argument("--arch", metavar="ARCH.json", help="train this HR-NAS architecture (from hrkeras search) from "
+                                                      "scratch on the recipe")
     p.add_argument("--data", metavar="DIR", help="dataset root (COCO, Cityscapes, images/ + annotations/, or "
                                                  "train/<class>/); synthetic: where it is generated")
     p.add_argument("--workdir", metavar="DIR", help="checkpoints, logs, model.keras (default runs/CONFIG)")
@@ -44,16 +47,34 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
+def _recipe(args):
+    """The named training recipe, or with --arch the recipe (training or search) building that architecture."""
+    if not args.arch:
+        return get_config(args.config)
+    from hrkeras.models.hrnas.hrnas_arch import load_arch
+    from hrkeras.models.hrnas.hrnas_variants import HRNAS_ARCH_MODEL
+    from hrkeras.nas.recipes import SEARCHES
+
+    load_arch(args.arch)  # a clear error for a file that is not an architecture
+    recipe = SEARCHES[args.config][0] if args.config in SEARCHES else get_config(args.config)
+    if recipe.task != "pose" or not recipe.model.startswith("hrnas"):
+        kwargs = {}
+    else:
+        kwargs = {k: v for k, v in recipe.model_kwargs.items() if k not in ("stages", "stem_channels")}
+    return recipe.replace(name=f"{recipe.name}_arch", model=HRNAS_ARCH_MODEL,
+                          model_kwargs={**kwargs, "arch": os.path.abspath(args.arch)})
+
+
 def config_from_args(args):
     overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                  "time_budget_minutes": args.time_budget,
                  "synthetic_images": tuple(args.synthetic_images) if args.synthetic_images else None,
                  "num_classes": args.num_classes}
-    return get_config(args.config).replace(**{k: v for k, v in overrides.items() if v is not None})
+    return _recipe(args).replace(**{k: v for k, v in overrides.items() if v is not None})
 
 
 def run(args):
-    recipe = get_config(args.config)
+    recipe = _recipe(args)
     if not recipe.dataset.startswith("synthetic"):
         dataset = {"coco": "COCO", "cityscapes": "Cityscapes", "folder": "a dataset folder"}.get(recipe.dataset,
                                                                                              recipe.dataset)
