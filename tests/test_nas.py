@@ -148,8 +148,9 @@ def test_selection_stops_at_the_budget(trained):
     assert dead == 0 and forced > 0 and macs <= 0.5 * full
 
 
-def _run(workdir, data_root, *args, timeout=600):
-    proc = subprocess.run([sys.executable, SCRIPT, str(workdir), str(data_root), "0.5", *args],
+def _run(workdir, data_root, epochs, *args, timeout=600):
+    """A tiny search to half the supernet's MACs (tests/fixtures/tiny_search.py) -> its result."""
+    proc = subprocess.run([sys.executable, SCRIPT, str(workdir), str(data_root), "0.5", str(epochs), *args],
                           capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(proc.stdout.rsplit("RESULT ", 1)[1].splitlines()[0])
@@ -166,8 +167,9 @@ def data_root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def searched(tmp_path_factory, data_root):
+    """One shrink (after epoch 1) to the budget, then the final architecture trained (epoch 2): ~23 s."""
     workdir = tmp_path_factory.mktemp("search")
-    return workdir, _run(workdir, data_root)
+    return workdir, _run(workdir, data_root, 2)
 
 
 def test_search_ends_within_the_macs_budget(searched):
@@ -182,9 +184,11 @@ def test_search_ends_within_the_macs_budget(searched):
 
 
 @pytest.mark.slow
-def test_sigkill_then_resume_gives_the_same_architecture(searched, data_root, tmp_path):
+def test_sigkill_then_resume_gives_the_same_architecture(data_root, tmp_path):
+    """Two shrinks (after epochs 1 and 2), killed in epoch 2 and resumed, against the same search unkilled."""
+    straight = _run(tmp_path / "straight", data_root, 3)
     workdir = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, SCRIPT, str(workdir), str(data_root), "0.5"],
+    proc = subprocess.Popen([sys.executable, SCRIPT, str(workdir), str(data_root), "0.5", "3"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     latest = workdir / "checkpoints" / "latest.json"
     deadline = time.time() + 600
@@ -197,10 +201,12 @@ def test_sigkill_then_resume_gives_the_same_architecture(searched, data_root, tm
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert json.loads(latest.read_text())["search"]["arch"] is not None  # the checkpoint holds a shrunk network
-    resumed = _run(workdir, data_root, "--resume")
-    with open(searched[1]["arch"]) as f, open(resumed["arch"]) as g:
+    resumed = _run(workdir, data_root, 3, "--resume")
+    with open(straight["arch"]) as f, open(resumed["arch"]) as g:
         assert json.load(f) == json.load(g)
-    assert resumed["search"] == searched[1]["search"]
+    assert resumed["search"] == straight["search"] and len(straight["search"]) == 2
+    with open(tmp_path / "straight" / "history.json") as f, open(workdir / "history.json") as g:
+        np.testing.assert_allclose([e["loss"] for e in json.load(f)], [e["loss"] for e in json.load(g)], rtol=1e-5)
 
 
 def test_search_cli_help_and_budget_parsing(capsys):
