@@ -221,3 +221,22 @@ def test_search_cli_help_and_budget_parsing(capsys):
     assert "MACs count" in capsys.readouterr().err
     assert main(["search", "--config", "nope", "--out", "a.json"]) == 1
     assert "hrnas_search_synthetic_128x96" in capsys.readouterr().err
+
+
+def test_latency_table_measures_each_block_once(tmp_path, monkeypatch):
+    from hrkeras.nas import latency
+    from hrkeras.nas.latency import LatencyTable, block_configs
+
+    model = hrkeras.create_model("hrnas_supernet", task="pose", input_shape=SHAPE, num_keypoints=3,
+                                 head_kwargs={"last_channel": 8}, **{**TINY_SUPERNET, "stages": [[1, [1], [8]]]})
+    configs = block_configs(model)
+    assert configs["features_1_branches_0_0"] == {
+        "input": [16, 8, 8], "out": 8, "stride": 1, "kernels": [3, 5, 7], "hidden": [16, 16, 16], "tokens": 8,
+        "bn": [0.1, 1e-5]}
+    table = LatencyTable(tmp_path, runs=3, log=lambda line: None)
+    total = table.blocks_ms(model)
+    distinct = {json.dumps(c, sort_keys=True) for c in configs.values()}  # the fusion's block = the branch's
+    assert total > 0 and len(table.table["blocks"]) == len(distinct) == 2 and len(configs) == 3
+    monkeypatch.setattr(latency, "tflite_ms", lambda *args: pytest.fail("measured a cached block again"))
+    again = LatencyTable(tmp_path, runs=3)  # read back from this machine's file
+    assert again.path == table.path and again.blocks_ms(model) == pytest.approx(total)

@@ -61,7 +61,7 @@ class Search:
 
     resume(state) -> build(data) -> model; attach(model) after compiling / restoring; end_epoch(model, epoch,
     compile_model) -> the model to go on with (shrunk or the same); state() -> what a checkpoint records.
-    latency: arch file dict -> predicted ms (hrkeras.nas.latency), needed with budget_ms.
+    latency: model -> predicted TFLite ms (hrkeras.nas.latency.latency_model), needed with budget_ms.
     """
 
     def __init__(self, config, settings, workdir=None, latency=None, log=print):
@@ -112,7 +112,7 @@ class Search:
         s = self.settings
         if s.budget_ms:
             macs = self.costs.macs(self.counts)
-            return macs * s.budget_ms / self.latency(hrnas_arch.arch_file(model))
+            return macs * s.budget_ms / self.latency(model)
         return s.budget_macs or 0.0
 
     def end_epoch(self, model, epoch, compile_model):
