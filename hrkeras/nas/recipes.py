@@ -12,18 +12,24 @@ COCO_SEARCH = (
     SearchSettings(rho=1e-6, warmup_steps=25 * (149813 // 384), threshold=1e-3, shrink_every=1, shrink_epochs=150),
 )
 
-# A row of the supernet narrow enough for a 2-core CPU (see docs/hrnas_search.md for its measured cost):
-# the official stages at half their widths, expansion 4, kernels 3/5/7, 16-token transformers, at 128x96.
+# The synthetic pose search on a 2-core CPU (docs/hrnas_search.md). The official supernet row at 128x96 is
+# ~1.5 GMACs (30x Lite-HRNet-18), 2/3 of it in the head block; this row keeps the official block counts at half
+# the widths, expansion 2 (not 4), kernels 3/5/7 and 16-token transformers: 288.6 MMACs (5.8x Lite-HRNet-18's
+# 49.7 M at 128x96), 3.73 M params. Measured on the 2-core machine under load: 1.43 s a step of 16 (600 steps:
+# ~14 min for the first epoch), ~200 s to trace. It shrinks after each of the first 4 epochs (geometrically
+# to the budget: ~0.66x a shrink for Lite-HRNet-18's MACs), then trains the result 2 epochs: an estimated
+# ~45-50 min in all, not yet run whole. rho 1e-5 is a starting guess: the budget steering doubles it
+# whenever a shrink has to cut.
 NARROW_STAGES = [[1, [1], [12]], [2, [2, 2], [10, 18]], [3, [2, 2, 3], [10, 18, 36]],
                  [4, [2, 2, 3, 4], [10, 18, 36, 72]], [4, [2, 2, 3, 4], [10, 18, 36, 72]]]
 SYNTHETIC_SEARCH = (
     PoseConfig(name="hrnas_search_synthetic_128x96", model="hrnas_supernet", input_size=(128, 96),
-               dataset="synthetic", train_split="train", val_split="val", batch_size=16, epochs=8, lr=4e-3,
-               warmup_steps=100, milestones=(7,), unbiased=True, sigma=1.0, blur_kernel_size=3, val_interval=8,
+               dataset="synthetic", train_split="train", val_split="val", batch_size=16, epochs=6, lr=4e-3,
+               warmup_steps=100, milestones=(5,), unbiased=True, sigma=1.0, blur_kernel_size=3, val_interval=6,
                augment=_LIGHT,
-               model_kwargs={"stages": NARROW_STAGES, "stem_channels": [16, 16], "use_transformer": True,
-                             "num_tokens": 16}),
-    SearchSettings(rho=1e-4, warmup_steps=600, threshold=1e-3, shrink_every=1, shrink_epochs=5),
+               model_kwargs={"stages": NARROW_STAGES, "stem_channels": [16, 16], "expand_ratio": 2,
+                             "use_transformer": True, "num_tokens": 16}),
+    SearchSettings(rho=1e-5, warmup_steps=600, threshold=1e-3, shrink_every=1, shrink_epochs=4),
 )
 
 SEARCHES = {config.name: (config, settings) for config, settings in (COCO_SEARCH, SYNTHETIC_SEARCH)}
