@@ -2,6 +2,7 @@
 import os
 
 from hrkeras.cli.args import add_command, positive_float, positive_int, refuse
+from hrkeras.errors import InvalidFileError, UsageError
 from hrkeras.training.configs import get_config, list_configs
 from hrkeras.training.distribute import STRATEGIES
 
@@ -11,7 +12,8 @@ EXAMPLES = """examples:
   hrkeras train --config litehrnet_18_coco_256x192 --data /data/coco --resume   # after a crash or kill
   hrkeras train --config litehrnet_18_synthetic_parts_192x192           # segmentation, embedded person parts
   hrkeras train --config hrnet_w48_cityscapes_512x1024 --data /data/cityscapes  # leftImg8bit/ + gtFine/
-  hrkeras train --config hrnet_w18_imagenet_224 --data /data/imagenet --num-classes 1000  # train/<class>/*.jpg"""
+  hrkeras train --config hrnet_w18_imagenet_224 --data /data/imagenet --num-classes 1000  # train/<class>/*.jpg
+  hrkeras train --config hrnas_search_synthetic_128x96 --arch arch.json  # a searched HR-NAS network (hrkeras search)"""
 
 
 METRIC_NAMES = {"AP": "OKS AP", "mIoU": "mIoU", "top1": "top-1"}
@@ -49,13 +51,21 @@ def add_parser(sub):
 
 def _recipe(args):
     """The named training recipe, or with --arch the recipe (training or search) building that architecture."""
+    from hrkeras.nas.recipes import SEARCHES
+
     if not args.arch:
+        if args.config in SEARCHES:
+            raise UsageError(f"{args.config} is a search recipe: it trains an architecture found by hrkeras search",
+                             fix=f"pass --arch ARCH.json (from hrkeras search --config {args.config} --out ARCH.json)")
         return get_config(args.config)
     from hrkeras.models.hrnas.hrnas_arch import load_arch
     from hrkeras.models.hrnas.hrnas_variants import HRNAS_ARCH_MODEL
-    from hrkeras.nas.recipes import SEARCHES
 
-    load_arch(args.arch)  # a clear error for a file that is not an architecture
+    try:
+        load_arch(args.arch)
+    except ValueError as err:  # also json's and UTF-8's errors
+        raise InvalidFileError(f"not an HR-NAS architecture file ({err})", args.arch,
+                               "pass the ARCH.json that hrkeras search --out wrote") from None
     recipe = SEARCHES[args.config][0] if args.config in SEARCHES else get_config(args.config)
     if recipe.task != "pose" or not recipe.model.startswith("hrnas"):
         kwargs = {}
