@@ -14,6 +14,7 @@ import tensorflow as tf
 
 import hrkeras
 from hrkeras.complexity import count_macs
+from hrkeras.errors import UsageError
 from hrkeras.models.hrnas import hrnas_arch
 from hrkeras.nas.costs import live_counts, normalized_costs, unit_costs
 from hrkeras.nas.penalty import attach_penalty, penalty_terms, penalty_value
@@ -257,6 +258,8 @@ def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, 
     model = _build()
     search.attach(model)
     assert search.budget(model) == pytest.approx(count_macs(model) * 3.0 / 4.0)
+    with pytest.raises(UsageError, match="below what no search can remove"):
+        Search(config, SearchSettings(budget_macs=1e3)).attach(model)
     arch = str(tmp_path / "arch.json")
     hrnas_arch.save_arch(trained[0], arch, _random_keep(trained[0], np.random.default_rng(3)))
     args = build_parser().parse_args(["train", "--config", "hrnas_search_synthetic_128x96", "--arch", arch])

@@ -104,6 +104,10 @@ class Search:
         self.model, self.costs, self.counts = model, unit_costs(model), live_counts(model)
         if self.initial_macs is None:
             self.initial_macs = self.costs.macs(self.counts)
+            if self.settings.budget_macs and self.settings.budget_macs < self.costs.fixed:
+                raise UsageError(f"a budget of {self.settings.budget_macs / 1e6:.1f} MMACs is below what no search "
+                                 f"can remove ({self.costs.fixed / 1e6:.1f} MMACs: stem, residual convs, head)",
+                                 fix=f"pass --budget-macs above {self.costs.fixed / 1e6:.1f}M")
         terms = penalty_terms(model, normalized_costs(self.costs, self.counts))
         attach_penalty(model, terms, self.rho, self.settings.warmup_steps)
 
@@ -136,7 +140,7 @@ class Search:
                 self.attach(model)
             if forced:
                 self.rho.assign(self.rho * s.rho_growth)
-            if budget and self.costs.macs(self.counts) <= budget * (1 + s.tolerance) or k >= last:
+            if k >= last or budget and self.costs.macs(self.counts) <= budget * (1 + s.tolerance):
                 self.reached = True
                 self.rho.assign(0.0)
             removed = (dead, forced)
@@ -149,10 +153,10 @@ class Search:
         tokens = {b: n for b, (_, n) in self.counts.items() if b in self.costs.tokens}
         stats = {"macs": float(self.costs.macs(self.counts)), "tokens": int(sum(tokens.values())),
                  "rho": float(self.rho.numpy()), "removed_dead": removed[0], "removed_cut": removed[1],
-                 "reached": self.reached}
+                 "reached": self.reached, "tokens_per_block": {b: int(n) for b, n in tokens.items()}}
         self.log(f"search epoch {epoch}: {stats['macs'] / 1e6:.2f} MMACs, {stats['tokens']} tokens in "
                  f"{len(tokens)} transformers, rho {stats['rho']:.3g}, removed {removed[0]} dead + {removed[1]} cut"
-                 + (" (budget reached: training the final architecture)" if self.reached else ""))
+                 + (" (shrinking done: training the final architecture)" if self.reached else ""))
         if self.writer is not None:
             with self.writer.as_default(step=epoch):
                 for key in ("macs", "tokens", "rho"):
