@@ -246,18 +246,29 @@ def test_latency_table_measures_each_block_once(tmp_path, monkeypatch):
 
 
 def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, tmp_path):
-    """--budget-ms: B = MACs now x budget / predicted ms now; `hrkeras train --arch` builds the searched network."""
+    """--budget-ms: B = MACs now x budget / predicted ms now, refined at the last shrink on the network it
+    would leave; `hrkeras train --arch` builds the searched network."""
     from hrkeras.cli.main import build_parser
     from hrkeras.cli.train import config_from_args
-    from hrkeras.nas.recipes import SEARCHES
     from hrkeras.nas.search import Search, SearchSettings
     from hrkeras.training.tasks import get_task
+    from tiny_search import tiny_search_config
 
-    config = SEARCHES["hrnas_search_synthetic_128x96"][0]
+    config = tiny_search_config(2)
+    model = get_task(config).build_model(config)
+    model.compile(optimizer=keras.optimizers.Adam(), loss="mse")
     search = Search(config, SearchSettings(budget_ms=3.0), latency=lambda model: 4.0)
-    model = _build()
     search.attach(model)
     assert search.budget(model) == pytest.approx(count_macs(model) * 3.0 / 4.0)
+    curve = lambda m: 0.5 + 1e-5 * count_macs(m) ** 0.8  # noqa: E731  (latency not proportional to MACs)
+    target = 0.7 * curve(model)
+    search = Search(config, SearchSettings(budget_ms=target, tolerance=0.02), latency=curve)
+    search.attach(model)
+    budget = search.budget(model, final=True)
+    keep = select(hrnas_arch.importance(model), search.costs, search.counts, 1e-3, budget, budget)[0]
+    compact = get_task(config).build_model(search.arch_config(hrnas_arch.arch_file(model, keep)))
+    assert abs(curve(compact) / target - 1) <= 0.02
+    assert abs(search.budget(model) / budget - 1) > 0.02  # the first estimate alone would miss
     with pytest.raises(UsageError, match="below what no search can remove"):
         Search(config, SearchSettings(budget_macs=1e3)).attach(model)
     arch = str(tmp_path / "arch.json")

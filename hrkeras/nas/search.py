@@ -32,6 +32,9 @@ from hrkeras.models.hrnas.hrnas_variants import HRNAS_ARCH_MODEL
 from hrkeras.training.tasks import get_task
 
 
+REFINE = 3  # latency-budget refinements at the last shrink
+
+
 @dataclasses.dataclass(frozen=True)
 class SearchSettings:
     """rho: penalty weight after `warmup_steps` (linear from 0); threshold: |gamma| under which a unit is dead;
@@ -111,13 +114,22 @@ class Search:
         terms = penalty_terms(model, normalized_costs(self.costs, self.counts))
         attach_penalty(model, terms, self.rho, self.settings.warmup_steps)
 
-    def budget(self, model):
-        """The MACs budget now (from budget_ms: through the latency model at the current architecture)."""
+    def budget(self, model, final=False):
+        """The MACs budget now. From budget_ms: MACs now x budget_ms / predicted ms now; for the `final` shrink
+        refined up to REFINE times on the network that budget would leave (the latency model on a network
+        built for it), B <- B x budget_ms / its ms, until that network is within `tolerance` of budget_ms."""
         s = self.settings
-        if s.budget_ms:
-            macs = self.costs.macs(self.counts)
-            return macs * s.budget_ms / self.latency(model)
-        return s.budget_macs or 0.0
+        if not s.budget_ms:
+            return s.budget_macs or 0.0
+        budget = self.costs.macs(self.counts) * s.budget_ms / self.latency(model)
+        importance = hrnas_arch.importance(model)
+        for _ in range(REFINE if final else 0):
+            keep = select(importance, self.costs, self.counts, s.threshold, budget, budget)[0]
+            ms = self.latency(get_task(self.config).build_model(self.arch_config(hrnas_arch.arch_file(model, keep))))
+            if abs(ms / s.budget_ms - 1) <= s.tolerance:
+                break
+            budget *= s.budget_ms / ms
+        return budget
 
     def end_epoch(self, model, epoch, compile_model):
         """After epoch `epoch` (1-based): shrink if it is a shrink epoch; log. compile_model(model_fn) -> a
@@ -126,8 +138,8 @@ class Search:
         shrinking = not self.reached and epoch % s.shrink_every == 0 and epoch <= self.shrink_epochs
         removed = (0, 0)
         if shrinking:
-            budget = self.budget(model)
             k, last = epoch // s.shrink_every, self.shrink_epochs // s.shrink_every
+            budget = self.budget(model, final=k >= last)
             target = max(budget, self.initial_macs * (budget / self.initial_macs) ** (k / last)) if budget else 0.0
             keep, macs, dead, forced = select(hrnas_arch.importance(model), self.costs, self.counts,
                                               s.threshold, budget, target)
