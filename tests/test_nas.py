@@ -279,3 +279,7 @@ def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, 
     built = get_task(config).build_model(config)
     with open(arch) as f:
         assert hrnas_arch.architecture(built) == json.load(f)["blocks"]
+    retrain = config_from_args(build_parser().parse_args(["train", "--config", "litehrnet_18_synthetic_128x96",
+                                                          "--arch", arch]))  # on Lite-HRNet-18's schedule
+    assert retrain.model == "hrnas" and retrain.model_kwargs == {"arch": os.path.abspath(arch)}
+    assert (retrain.epochs, retrain.lr) == (7, 8e-3)

@@ -67,10 +67,10 @@ def _recipe(args):
         raise InvalidFileError(f"not an HR-NAS architecture file ({err})", args.arch,
                                "pass the ARCH.json that hrkeras search --out wrote") from None
     recipe = SEARCHES[args.config][0] if args.config in SEARCHES else get_config(args.config)
-    if recipe.task != "pose" or not recipe.model.startswith("hrnas"):
-        kwargs = {}
-    else:
-        kwargs = {k: v for k, v in recipe.model_kwargs.items() if k not in ("stages", "stem_channels")}
+    # an HR-NAS recipe's BN settings etc. stay; the architecture file brings the row; other models' options go
+    kwargs = ({k: v for k, v in recipe.model_kwargs.items() if k not in ("stages", "stem_channels", "expand_ratio",
+                                                                        "kernel_sizes")}
+              if recipe.model.startswith("hrnas") else {})
     return recipe.replace(name=f"{recipe.name}_arch", model=HRNAS_ARCH_MODEL,
                           model_kwargs={**kwargs, "arch": os.path.abspath(args.arch)})
 
