@@ -250,6 +250,7 @@ def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, 
     would leave; `hrkeras train --arch` builds the searched network."""
     from hrkeras.cli.main import build_parser
     from hrkeras.cli.train import config_from_args
+    from hrkeras.training.configs import get_config
     from hrkeras.nas.search import Search, SearchSettings
     from hrkeras.training.tasks import get_task
     from tiny_search import tiny_search_config
@@ -282,4 +283,5 @@ def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, 
     retrain = config_from_args(build_parser().parse_args(["train", "--config", "litehrnet_18_synthetic_128x96",
                                                           "--arch", arch]))  # on Lite-HRNet-18's schedule
     assert retrain.model == "hrnas" and retrain.model_kwargs == {"arch": os.path.abspath(arch)}
-    assert (retrain.epochs, retrain.lr) == (7, 8e-3)
+    recipe = get_config("litehrnet_18_synthetic_128x96")
+    assert (retrain.epochs, retrain.lr, retrain.input_size) == (recipe.epochs, recipe.lr, recipe.input_size)
