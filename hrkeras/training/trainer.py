@@ -171,6 +171,9 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     if search is not None:
         if config.time_budget_minutes:
             raise UsageError("a search follows its epochs' schedule", fix="drop the time budget (--time-budget)")
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            raise UsageError("a search rebuilds its model between epochs, which multi-worker runs do not support",
+                             fix="search on one machine (one or more GPUs)")
         search.resume(record.get("search") if record else None)
         model_fn = lambda: search.build(data)  # noqa: E731
     with strategy.scope():
