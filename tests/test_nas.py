@@ -272,6 +272,9 @@ def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, 
     assert abs(search.budget(model) / budget - 1) > 0.02  # the first estimate alone would miss
     with pytest.raises(UsageError, match="below what no search can remove"):
         Search(config, SearchSettings(budget_macs=1e3)).attach(model)
+    curve.floor_ms = lambda: 0.5
+    with pytest.raises(UsageError, match="0.4 ms is below what no search can remove"):
+        Search(config, SearchSettings(budget_ms=0.4), latency=curve).attach(model)
     arch = str(tmp_path / "arch.json")
     hrnas_arch.save_arch(trained[0], arch, _random_keep(trained[0], np.random.default_rng(3)))
     args = build_parser().parse_args(["train", "--config", "hrnas_search_synthetic_128x96", "--arch", arch])

@@ -124,7 +124,7 @@ class LatencyTable:
 
 def latency_model(config, folder=None, log=print):
     """model -> predicted TFLite ms of the search recipe `config`'s networks (their rest measured on its
-    supernet the first time)."""
+    supernet the first time); its `floor_ms()` is that rest."""
     from hrkeras.training.tasks import get_task
 
     table = LatencyTable(folder, log=log)
@@ -132,10 +132,14 @@ def latency_model(config, folder=None, log=print):
                      sort_keys=True)
     rest = {}
 
-    def predict(model):
+    def floor_ms():
+        """The latency outside the search blocks: what no search can remove."""
         if "ms" not in rest:
             rest["ms"] = table.rest_ms(get_task(config).build_model(config), key)
-        return rest["ms"] + table.blocks_ms(model)
+        return rest["ms"]
 
-    predict.table = table
+    def predict(model):
+        return floor_ms() + table.blocks_ms(model)
+
+    predict.table, predict.floor_ms = table, floor_ms
     return predict

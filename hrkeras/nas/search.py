@@ -107,6 +107,11 @@ class Search:
         self.model, self.costs, self.counts = model, unit_costs(model), live_counts(model)
         if self.initial_macs is None:
             self.initial_macs = self.costs.macs(self.counts)
+            floor = getattr(self.latency, "floor_ms", None)
+            if self.settings.budget_ms and floor and self.settings.budget_ms <= floor():
+                raise UsageError(f"a budget of {self.settings.budget_ms:g} ms is below what no search can remove "
+                                 f"({floor():.2f} ms outside the search blocks on this machine)",
+                                 fix=f"pass --budget-ms above {floor():.2f}")
             if self.settings.budget_macs and self.settings.budget_macs < self.costs.fixed:
                 raise UsageError(f"a budget of {self.settings.budget_macs / 1e6:.1f} MMACs is below what no search "
                                  f"can remove ({self.costs.fixed / 1e6:.1f} MMACs: stem, residual convs, head)",
