@@ -113,7 +113,8 @@ def test_unexpected_errors_are_reported_as_internal(monkeypatch, capsys):
     assert "internal error ZeroDivisionError: division by zero; run it again with --debug" in line
 
 
-@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "convert", "verify", "import-weights", "demo web"])
+@pytest.mark.parametrize("command", ["train", "search", "evaluate", "predict", "convert", "verify",
+                                     "import-weights", "demo web"])
 def test_every_command_help_ends_with_examples(command, capsys):
     assert main([*command.split(), "--help"]) == 0
     help_text = capsys.readouterr().out

@@ -49,6 +49,16 @@ def positive_float(text):
     return value
 
 
+def macs_count(text):
+    """A number of multiply-adds, plain or with a K / M / G suffix (150M = 150e6)."""
+    scale = {"K": 1e3, "M": 1e6, "G": 1e9}.get(text[-1:].upper(), 1.0)
+    try:
+        value = positive_float(text[:-1] if scale != 1.0 else text) * scale
+    except argparse.ArgumentTypeError as err:
+        raise argparse.ArgumentTypeError(f"{err} (a MACs count such as 150M or 1.2G)") from None
+    return value
+
+
 def image_side(text):
     """An image height or width in pixels: a positive multiple of 32 (the backbones downsample by 32)."""
     value = positive_int(text)

@@ -7,7 +7,7 @@ when `hrkeras` is imported (hrkeras/utils/tf_startup.py); HRKERAS_DEBUG=1 shows 
 import argparse
 import sys
 
-from hrkeras.cli import convert, demo, evaluate, import_weights, predict, train, verify
+from hrkeras.cli import convert, demo, evaluate, import_weights, predict, search, train, verify
 from hrkeras.cli.args import Parser
 from hrkeras.errors import HrkerasError
 from hrkeras.utils.atomic import is_no_space
@@ -31,7 +31,7 @@ def build_parser():
     models = sub.add_parser("models", help="list every variant with params and MACs beside the published figures")
     models.add_argument("--only", nargs="*", metavar="NAME", help="restrict to these variants")
     models.set_defaults(func=_models)
-    for command in (train, evaluate, predict, convert, verify, import_weights, demo):
+    for command in (train, search, evaluate, predict, convert, verify, import_weights, demo):
         command.add_parser(sub)
     for command_parser in sub.choices.values():  # --debug after the command too; absent, the top level's counts
         command_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)

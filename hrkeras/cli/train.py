@@ -2,6 +2,7 @@
 import os
 
 from hrkeras.cli.args import add_command, positive_float, positive_int, refuse
+from hrkeras.errors import InvalidFileError, UsageError
 from hrkeras.training.configs import get_config, list_configs
 from hrkeras.training.distribute import STRATEGIES
 
@@ -11,7 +12,8 @@ EXAMPLES = """examples:
   hrkeras train --config litehrnet_18_coco_256x192 --data /data/coco --resume   # after a crash or kill
   hrkeras train --config litehrnet_18_synthetic_parts_192x192           # segmentation, embedded person parts
   hrkeras train --config hrnet_w48_cityscapes_512x1024 --data /data/cityscapes  # leftImg8bit/ + gtFine/
-  hrkeras train --config hrnet_w18_imagenet_224 --data /data/imagenet --num-classes 1000  # train/<class>/*.jpg"""
+  hrkeras train --config hrnet_w18_imagenet_224 --data /data/imagenet --num-classes 1000  # train/<class>/*.jpg
+  hrkeras train --config hrnas_search_synthetic_128x96 --arch arch.json  # a searched HR-NAS network (hrkeras search)"""
 
 
 METRIC_NAMES = {"AP": "OKS AP", "mIoU": "mIoU", "top1": "top-1"}
@@ -21,7 +23,10 @@ def add_parser(sub):
     p = add_command(sub, EXAMPLES, "train",
                     help="train a recipe: pose, segmentation or classification (hrkeras train --config "
                          "litehrnet_18_synthetic_128x96)")
-    p.add_argument("--config", required=True, metavar="NAME", help=f"recipe: {', '.join(list_configs())}")
+    p.add_argument("--config", required=True, metavar="NAME", help=f"recipe: {', '.join(list_configs())}, or a "
+                   "search recipe (hrkeras search) to retrain with --arch")
+    p.add_argument("--arch", metavar="ARCH.json", help="train this HR-NAS architecture (from hrkeras search) from "
+                                                      "scratch on the recipe")
     p.add_argument("--data", metavar="DIR", help="dataset root (COCO, Cityscapes, images/ + annotations/, or "
                                                  "train/<class>/); synthetic: where it is generated")
     p.add_argument("--workdir", metavar="DIR", help="checkpoints, logs, model.keras (default runs/CONFIG)")
@@ -46,6 +51,32 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
+def _recipe(args):
+    """The named training recipe, or with --arch the recipe (training or search) building that architecture."""
+    from hrkeras.nas.recipes import SEARCHES
+
+    if not args.arch:
+        if args.config in SEARCHES:
+            raise UsageError(f"{args.config} is a search recipe: it trains an architecture found by hrkeras search",
+                             fix=f"pass --arch ARCH.json (from hrkeras search --config {args.config} --out ARCH.json)")
+        return get_config(args.config)
+    from hrkeras.models.hrnas.hrnas_arch import load_arch
+    from hrkeras.models.hrnas.hrnas_variants import HRNAS_ARCH_MODEL
+
+    try:
+        load_arch(args.arch)
+    except ValueError as err:  # also json's and UTF-8's errors
+        raise InvalidFileError(f"not an HR-NAS architecture file ({err})", args.arch,
+                               "pass the ARCH.json that hrkeras search --out wrote") from None
+    recipe = SEARCHES[args.config][0] if args.config in SEARCHES else get_config(args.config)
+    # an HR-NAS recipe's BN settings etc. stay; the architecture file brings the row; other models' options go
+    kwargs = ({k: v for k, v in recipe.model_kwargs.items() if k not in ("stages", "stem_channels", "expand_ratio",
+                                                                        "kernel_sizes")}
+              if recipe.model.startswith("hrnas") else {})
+    return recipe.replace(name=f"{recipe.name}_arch", model=HRNAS_ARCH_MODEL,
+                          model_kwargs={**kwargs, "arch": os.path.abspath(args.arch)})
+
+
 def config_from_args(args):
     overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                  "time_budget_minutes": args.time_budget,
@@ -54,11 +85,11 @@ def config_from_args(args):
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if args.epochs and not args.time_budget:
         overrides["time_budget_minutes"] = None  # an epoch count asked for, not the recipe's budget
-    return get_config(args.config).replace(**overrides)
+    return _recipe(args).replace(**overrides)
 
 
 def run(args):
-    recipe = get_config(args.config)
+    recipe = _recipe(args)
     if not recipe.dataset.startswith("synthetic"):
         dataset = {"coco": "COCO", "cityscapes": "Cityscapes", "folder": "a dataset folder"}.get(recipe.dataset,
                                                                                              recipe.dataset)

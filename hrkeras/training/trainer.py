@@ -116,11 +116,13 @@ def _check_numbers(config):
         raise UsageError(f"the learning rate must be a positive number, got {config.lr!r}", fix="pass --lr above 0")
 
 
-def _save_epoch(model, workdir, epoch, config, history, plan):
+def _save_epoch(model, workdir, epoch, config, history, plan, search=None):
     """Checkpoint, then history.json; a full disk keeps the last checkpoint and says how to go on."""
+    extra = {"config": config.to_dict(), "history": history, "plan": plan}
+    if search is not None:
+        extra["search"] = search.state()
     try:
-        checkpointing.save_checkpoint(model, workdir, epoch, {"config": config.to_dict(), "history": history,
-                                                              "plan": plan})
+        checkpointing.save_checkpoint(model, workdir, epoch, extra)
         checkpointing.write_history(workdir, history)
     except DiskFullError as err:
         record = checkpointing.read_latest(workdir)
@@ -130,11 +132,13 @@ def _save_epoch(model, workdir, epoch, config, history, plan):
 
 
 def train(config, workdir, data_root=None, strategy="auto", devices=None, resume=False, mixed_precision=False,
-          verbose="auto", model_fn=None):
+          verbose="auto", model_fn=None, search=None):
     """Train `config` (a recipe of any task) into `workdir` (checkpoints/, logs/, model.keras, history.json).
 
     model_fn: builds the model to train instead of the recipe's (e.g. a QAT model of a trained one);
     it is called inside the strategy's scope.
+    search: an HR-NAS search hook (hrkeras.nas.search.Search): it builds the model of the checkpoint's
+    architecture, adds its penalty to the loss and may replace the model by a smaller one after an epoch.
 
     Returns {"epochs", "steps_per_epoch", "steps", "replicas", "train_seconds" (the epochs' fit and evaluation),
     "val": the last evaluation's stats or None, "model": path, "plan": the steps' plan (a time budget's with its
@@ -164,6 +168,14 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
         raise UsageError("a time budget is measured on one machine; multi-worker runs need a fixed schedule",
                          fix="drop the time budget (--time-budget) or train on one worker")
     schedule = build_schedule(config, steps_per_epoch)
+    if search is not None:
+        if config.time_budget_minutes:
+            raise UsageError("a search follows its epochs' schedule", fix="drop the time budget (--time-budget)")
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            raise UsageError("a search rebuilds its model between epochs, which multi-worker runs do not support",
+                             fix="search on one machine (one or more GPUs)")
+        search.resume(record.get("search") if record else None)
+        model_fn = lambda: search.build(data)  # noqa: E731
     with strategy.scope():
         model = build_model(config, schedule, model_fn, data)
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
@@ -174,6 +186,8 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     if record:
         checkpointing.restore_checkpoint(model, record)
         checkpointing.write_history(workdir, record.get("history", []))  # it may lag the checkpoint by one epoch
+    if search is not None:
+        search.attach(model)
     start = record["epoch"] if record else 0
     os.makedirs(workdir, exist_ok=True)
     callbacks = [_Progbar(plan["epochs"])]
@@ -201,9 +215,13 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
             with val_writer.as_default(step=epoch + 1):
                 for name, value in stats.items():
                     tf.summary.scalar(f"{config.task}/{name}", value)
+        if search is not None:
+            with strategy.scope():
+                model, entry["search"] = search.end_epoch(
+                    model, epoch + 1, lambda fn: build_model(config, schedule, fn, data))
         history.append(entry)
         if chief:  # the checkpoint (with the history) comes last: a kill before it replays this epoch
-            _save_epoch(model, workdir, epoch + 1, config, history, plan)
+            _save_epoch(model, workdir, epoch + 1, config, history, plan, search)
         epoch += 1
         if measured and not last:  # the first epoch's own costs (fit set-up, checkpoint) join the plan
             measured = False
@@ -212,7 +230,7 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
             _stretch(schedule, config, plan)
             callbacks[0].total_epochs = plan["epochs"]
             if chief:
-                _save_epoch(model, workdir, epoch, config, history, plan)
+                _save_epoch(model, workdir, epoch, config, history, plan, search)
     seconds = time.time() - began
     model_path = os.path.join(workdir, "model.keras")
     if chief:

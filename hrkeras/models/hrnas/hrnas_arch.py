@@ -141,24 +141,38 @@ def _source(name, keep, arch):
     return name, None, None
 
 
-def transfer_weights(source, compact, keep):
-    """Copy `source`'s weights into `compact` (built from compact_architecture(source, keep))."""
+def weight_pairs(source, compact, keep):
+    """(source variable, compact variable, channel axis or None, kept indices) of every weight of `compact`
+    (built from compact_architecture(source, keep)): the compact weight is the source's sliced that way."""
     src_layers, arch = _layer_map(source), architecture(source)
     for name, layer in _layer_map(compact).items():
         if not layer.weights:
             continue
         src_name, axes, index = _source(name, keep, arch)
-        values = [w.numpy() for w in src_layers[src_name].weights]
-        if axes is not None:
-            values = [v if a is None else np.take(v, index, axis=a) for v, a in zip(values, axes)]
-        layer.set_weights(values)
+        axes = axes or (None,) * len(layer.weights)
+        yield from ((s, d, a, index) for s, d, a in zip(src_layers[src_name].weights, layer.weights, axes))
+
+
+def take(value, axis, index):
+    """`value` sliced as weight_pairs says: [..., C, ...] -> [..., len(index), ...] along `axis` (None: whole)."""
+    return value if axis is None else np.take(value, index, axis=axis)
+
+
+def transfer_weights(source, compact, keep):
+    """Copy `source`'s weights into `compact` (built from compact_architecture(source, keep))."""
+    for src, dst, axis, index in weight_pairs(source, compact, keep):
+        dst.assign(take(src.numpy(), axis, index))
+
+
+def arch_file(model, keep=None):
+    """The architecture file dict of `model` (after `keep`, if given): {"format", "backbone", "blocks"}."""
+    config = {k: _arch_config(model)[k] for k in ("stages", "stem_channels", "expand_ratio", "kernel_sizes")}
+    return {"format": FORMAT, "backbone": config, "blocks": compact_architecture(model, keep or {})}
 
 
 def save_arch(model, path, keep=None):
     """Write the architecture of `model` (after `keep`, if given) as a JSON file."""
-    config = {k: _arch_config(model)[k] for k in ("stages", "stem_channels", "expand_ratio", "kernel_sizes")}
-    blocks = compact_architecture(model, keep or {})
-    write_json(path, {"format": FORMAT, "backbone": config, "blocks": blocks}, indent=1)
+    write_json(path, arch_file(model, keep), indent=1)
 
 
 def load_arch(arch):
