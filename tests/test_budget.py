@@ -31,6 +31,25 @@ def test_plan_and_schedule_over_the_budget():
     assert budget_plan(config, 100, 0.001, 60)["total_steps"] == 1  # never an empty run
 
 
+def test_the_main_recipe_is_budgeted_and_an_epoch_count_overrides_it():
+    """The README's main command trains for its recipe's budget; --epochs N asks for N epochs instead (with
+    --time-budget too, the schedule of N epochs is laid over that budget); QAT fine-tunes its epochs."""
+    from hrkeras.cli.main import build_parser
+    from hrkeras.cli.train import config_from_args
+    from hrkeras.convert.workflow import qat_config
+    from hrkeras.training.configs import get_config
+
+    def config(*flags):
+        return config_from_args(build_parser().parse_args(["train", "--config", "litehrnet_18_synthetic_128x96",
+                                                           *flags]))
+
+    assert config().time_budget_minutes == 15
+    assert (config("--epochs", "2").epochs, config("--epochs", "2").time_budget_minutes) == (2, None)
+    both = config("--epochs", "2", "--time-budget", "5")
+    assert (both.epochs, both.time_budget_minutes) == (2, 5)
+    assert qat_config(get_config("litehrnet_18_synthetic_128x96"), 2).time_budget_minutes is None
+
+
 def test_replan_pays_each_epochs_own_cost():
     from hrkeras.training.budget import replan
 
@@ -43,6 +62,9 @@ def test_replan_pays_each_epochs_own_cost():
     assert replan(plan, 1, 275.0, 10.0)["total_steps"] == 100 + 537
     assert replan(plan, 2, 0.0, 10.0)["total_steps"] == 201  # out of time: one more step, evaluated
     assert replan(plan, 1, 300.0, -1.0)["total_steps"] == 100 + 750  # a faster epoch than measured: no credit
+    slower = replan(plan, 1, 260.0, 10.0, steps_per_second=2.0)  # the first epoch's steady pace: 50 s an epoch
+    # 4 epochs of 60 s, then 20 s: 10 s of an epoch's own cost and 20 steps
+    assert (slower["total_steps"], slower["steps_per_second"]) == (100 + 400 + 20, 2.0)
 
 
 @pytest.fixture(scope="module")

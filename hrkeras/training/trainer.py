@@ -13,7 +13,8 @@ import tensorflow as tf
 
 from hrkeras.errors import DiskFullError, RunExistsError, UsageError
 from hrkeras.training import checkpointing
-from hrkeras.training.budget import budget_plan, epoch_steps, fixed_plan, measure_steps_per_second, replan
+from hrkeras.training.budget import (StepTimes, budget_plan, epoch_steps, fixed_plan, measure_steps_per_second,
+                                    replan)
 from hrkeras.training.distribute import is_chief, make_strategy
 from hrkeras.training.optimizers import build_optimizer
 from hrkeras.training.schedules import build_schedule
@@ -200,11 +201,11 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     stats, began, trained = None, time.time(), None
     epoch = start
     while epoch < plan["epochs"]:
-        epoch_began = time.time()
+        epoch_began, timer = time.time(), StepTimes() if measured else None
         batches = train_pipe.train_dataset(config.batch_size, epoch).with_options(shard)
         # A fixed step count: exhausting the iterator would advance the optimizer step counter once more.
         logs = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, steps_per_epoch=epoch_steps(plan, epoch),
-                         shuffle=False, callbacks=callbacks, verbose=verbose).history
+                         shuffle=False, callbacks=callbacks + [timer] * measured, verbose=verbose).history
         trained = time.time()
         entry = {"epoch": epoch + 1, **{k: np.asarray(v[-1], np.float64).item() for k, v in logs.items()}}
         last = epoch + 1 == plan["epochs"]
@@ -223,10 +224,10 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
         if chief:  # the checkpoint (with the history) comes last: a kill before it replays this epoch
             _save_epoch(model, workdir, epoch + 1, config, history, plan, search)
         epoch += 1
-        if measured and not last:  # the first epoch's own costs (fit set-up, checkpoint) join the plan
-            measured = False
-            overhead = time.time() - epoch_began - epoch_steps(plan, epoch - 1) / plan["steps_per_second"]
-            plan = replan(plan, epoch, config.time_budget_minutes * 60 - (time.time() - started), overhead)
+        if measured and not last:  # the first epoch's pace and own costs (fit set-up, checkpoint) join the plan
+            measured, rate = False, timer.rate()
+            overhead = time.time() - epoch_began - epoch_steps(plan, epoch - 1) / rate
+            plan = replan(plan, epoch, config.time_budget_minutes * 60 - (time.time() - started), overhead, rate)
             _stretch(schedule, config, plan)
             callbacks[0].total_epochs = plan["epochs"]
             if chief:
