@@ -2,7 +2,9 @@
 (warm-up, milestones, decay to the end) is stretched over the steps that fit in the rest of the budget, and the
 plan is kept in the checkpoints, so a resumed run follows the schedule it started with. After the first epoch
 the plan is laid again with that epoch's own pace: its steady step rate (the data pipeline, which the first
-steps' prefetched batches hide, shares the CPU with them) and its per-epoch cost.
+steps' prefetched batches hide, shares the CPU with them) and its per-epoch cost after the first step (the
+checkpoint; the first step carries one-time costs, graph tracing among them, and each epoch's `fit` set-up,
+a second or two, which the plan does not count).
 """
 import math
 import time

@@ -201,7 +201,7 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     stats, began, trained = None, time.time(), None
     epoch = start
     while epoch < plan["epochs"]:
-        epoch_began, timer = time.time(), StepTimes() if measured else None
+        timer = StepTimes() if measured else None
         batches = train_pipe.train_dataset(config.batch_size, epoch).with_options(shard)
         # A fixed step count: exhausting the iterator would advance the optimizer step counter once more.
         logs = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, steps_per_epoch=epoch_steps(plan, epoch),
@@ -224,9 +224,10 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
         if chief:  # the checkpoint (with the history) comes last: a kill before it replays this epoch
             _save_epoch(model, workdir, epoch + 1, config, history, plan, search)
         epoch += 1
-        if measured and not last:  # the first epoch's pace and own costs (fit set-up, checkpoint) join the plan
+        if measured and not last:  # the first epoch's pace and own cost (its checkpoint) join the plan; its first
+            # step, which carries the one-time costs (graph tracing, the pipeline's start), is counted as spent
             measured, rate = False, timer.rate()
-            overhead = time.time() - epoch_began - epoch_steps(plan, epoch - 1) / rate
+            overhead = time.perf_counter() - timer.times[0] - (epoch_steps(plan, epoch - 1) - 1) / rate
             plan = replan(plan, epoch, config.time_budget_minutes * 60 - (time.time() - started), overhead, rate)
             _stretch(schedule, config, plan)
             callbacks[0].total_epochs = plan["epochs"]
