@@ -57,7 +57,8 @@ def test_recipe_schedule_by_name():
     from hrkeras.training.configs import get_config
     from hrkeras.training.schedules import WarmupCosine, WarmupPoly, build_schedule
 
-    config = get_config("litehrnet_18_synthetic_128x96").replace(lr_schedule="cosine", epochs=3)
+    config = get_config("litehrnet_18_synthetic_128x96").replace(lr_schedule="cosine", epochs=3,
+                                                                time_budget_minutes=None)  # not the recipe's budget
     schedule = build_schedule(config, steps_per_epoch=10)
     assert isinstance(schedule, WarmupCosine) and schedule.total_steps == 30
     poly = build_schedule(config.replace(lr_schedule="poly", warmup_steps=0, lr=1.0), steps_per_epoch=10)

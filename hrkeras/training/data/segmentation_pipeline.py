@@ -100,9 +100,10 @@ class SegmentationPipeline:
                 counts = tf.math.bincount(tf.cast(tf.reshape(label[top:top + crop_h, left:left + crop_w], [-1]),
                                                   tf.int32), minlength=256, maxlength=256)
                 counts = tf.tensor_scatter_nd_update(counts, [[self.ignore_index]], [0])
-                total = tf.maximum(tf.reduce_sum(counts), 1)
+                largest = tf.cast(tf.reduce_max(counts), tf.float32)
+                total = tf.cast(tf.maximum(tf.reduce_sum(counts), 1), tf.float32)
                 accepted.append(tf.logical_and(tf.math.count_nonzero(counts) > 1,
-                                               tf.cast(tf.reduce_max(counts), tf.float32) < self.cat_max_ratio * tf.cast(total, tf.float32)))
+                                               largest < self.cat_max_ratio * total))
         if tries == 1:
             return offsets[0][0], offsets[0][1]
         accepted = tf.stack(accepted[:-1] + [tf.constant(True)])
