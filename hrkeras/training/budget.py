@@ -2,9 +2,9 @@
 (warm-up, milestones, decay to the end) is stretched over the steps that fit in the rest of the budget, and the
 plan is kept in the checkpoints, so a resumed run follows the schedule it started with. After the first epoch
 the plan is laid again with that epoch's own pace: its steady step rate (the data pipeline, which the first
-steps' prefetched batches hide, shares the CPU with them) and its per-epoch cost after the first step (the
-checkpoint; the first step carries one-time costs, graph tracing among them, and each epoch's `fit` set-up,
-a second or two, which the plan does not count).
+steps' prefetched batches hide, shares the CPU with them) and its per-epoch cost, what follows its last step
+(the end of `fit`, the checkpoint; what precedes its first step, graph tracing among it, is paid once, and
+later epochs' `fit` set-up, a second or two, is not counted).
 """
 import math
 import time

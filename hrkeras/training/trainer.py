@@ -224,10 +224,10 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
         if chief:  # the checkpoint (with the history) comes last: a kill before it replays this epoch
             _save_epoch(model, workdir, epoch + 1, config, history, plan, search)
         epoch += 1
-        if measured and not last:  # the first epoch's pace and own cost (its checkpoint) join the plan; its first
-            # step, which carries the one-time costs (graph tracing, the pipeline's start), is counted as spent
+        if measured and not last:  # the first epoch's pace and own cost (what follows its last step: the end of
+            # `fit`, the checkpoint) join the plan; what preceded its first step (graph tracing) was paid once
             measured, rate = False, timer.rate()
-            overhead = time.perf_counter() - timer.times[0] - (epoch_steps(plan, epoch - 1) - 1) / rate
+            overhead = time.perf_counter() - timer.times[-1]
             plan = replan(plan, epoch, config.time_budget_minutes * 60 - (time.time() - started), overhead, rate)
             _stretch(schedule, config, plan)
             callbacks[0].total_epochs = plan["epochs"]
