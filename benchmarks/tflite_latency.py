@@ -16,22 +16,12 @@ Targets (issue 5): Lite-HRNet-18 float32 <= 0.25x the reference and int8 <= 0.6x
 HRNet-W32 float32 <= 1.1x the reference and int8 < 1x; Lite-HRNet-18 <= 0.15x HRNet-W32.
 """
 import sys
-import time
 
 import numpy as np
 
 import bench_common
+from hrkeras.utils.timing import median_ms
 
-
-def median_ms(fn, x, runs):
-    for _ in range(3):
-        fn(x)
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        fn(x)
-        times.append(time.perf_counter() - began)
-    return 1000 * float(np.median(times))
 
 
 def interleaved_ms(fns, x, runs, rounds):

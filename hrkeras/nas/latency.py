@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import platform
-import time
 
 import keras
 import numpy as np
@@ -20,6 +19,7 @@ from hrkeras.models.hrnas import hrnas_arch
 from hrkeras.models.hrnas.hrnas_layers import BlockChoice, SearchBlock
 from hrkeras.utils.atomic import write_json
 from hrkeras.utils.nested import leaf_layers
+from hrkeras.utils.timing import median_ms
 
 THREADS = 2
 DEFAULT_FOLDER = os.path.join("~", ".cache", "hrkeras", "latency")
@@ -48,14 +48,7 @@ def tflite_ms(model, runs=30):
 
     runner = TFLiteRunner(convert(model, "float32"), "cpu", threads=THREADS)
     x = np.random.default_rng(0).standard_normal((1, *model.input.shape[1:])).astype(np.float32)
-    for _ in range(3):
-        runner(x)
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        runner(x)
-        times.append(time.perf_counter() - began)
-    return 1000 * float(np.median(times))
+    return median_ms(runner, x, runs)
 
 
 def block_configs(model):

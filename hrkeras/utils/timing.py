@@ -1,0 +1,16 @@
+"""Wall-clock timing of a callable, as the latency benchmark and the HR-NAS latency table measure it."""
+import time
+
+import numpy as np
+
+
+def median_ms(fn, x, runs, warmup=3):
+    """Median milliseconds of `fn(x)` over `runs` calls, after `warmup` untimed ones."""
+    for _ in range(warmup):
+        fn(x)
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        fn(x)
+        times.append(time.perf_counter() - began)
+    return 1000 * float(np.median(times))
