@@ -18,7 +18,7 @@ SPLITS = {"train": 12, "val": 4}
 
 
 def _files(root):
-    """{relative path: bytes} of everything a generation wrote (the manifest aside)."""
+    """{relative path: bytes} of everything a generation wrote."""
     out = {}
     for folder, _, names in os.walk(root):
         for name in names:
@@ -36,7 +36,7 @@ def test_same_seed_same_bytes_any_worker_count_other_seed_differs(dataset, tmp_p
     twice = make_synthetic_dataset(tmp_path / "b", SPLITS, seed=0, workers=2)
     other = make_synthetic_dataset(tmp_path / "c", SPLITS, seed=1, workers=1)
     reference = _files(dataset.root)
-    assert len(reference) == 2 + 1 + sum(SPLITS.values())  # 2 JSON, the manifest, the images
+    assert len(reference) == 2 + 2 + sum(SPLITS.values())  # 2 JSON, the manifest and lock file, the images
     assert _files(twice.root) == reference
     changed = _files(other.root)
     images = [k for k in reference if k.endswith(".jpg")]
@@ -155,3 +155,33 @@ def test_manifest_reuse_and_regeneration(tmp_path):
 def test_bad_arguments_name_the_problem(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_synthetic_dataset(tmp_path, **kwargs)
+
+
+def test_default_cache_has_a_folder_per_size(tmp_path, monkeypatch):
+    """A run of another size generates beside a running job's images, never over them."""
+    from hrkeras.training.configs import PoseConfig
+    from hrkeras.training.datasets import splits
+
+    monkeypatch.setenv("HRKERAS_SYNTHETIC_ROOT", str(tmp_path))
+    config = PoseConfig(name="t", model="litehrnet_18", input_size=(64, 48), dataset="synthetic",
+                        synthetic_images=(3, 2))
+    big = splits(config)
+    before = _files(big["train"].image_dir)
+    small = splits(config.replace(synthetic_images=(1, 2)))
+    assert small["train"].image_dir != big["train"].image_dir
+    assert _files(big["train"].image_dir) == before and len(before) == 3
+    assert len(os.listdir(small["train"].image_dir)) == 1
+
+
+def test_generation_waits_for_a_process_generating_the_same_root(tmp_path):
+    import threading
+
+    from hrkeras.utils.file_lock import file_lock
+
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (make_synthetic_dataset(tmp_path, {"val": 1}, workers=1), done.set()))
+    with file_lock(os.path.join(tmp_path, ".lock")):  # another process is generating here
+        worker.start()
+        assert not done.wait(1.0)
+    worker.join(60)
+    assert done.is_set() and os.listdir(os.path.join(tmp_path, "val")) == ["000000000001.jpg"]

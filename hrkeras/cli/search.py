@@ -7,6 +7,7 @@ EXAMPLES = """examples:
   hrkeras search --config hrnas_search_synthetic_128x96 --budget-macs 40M --out arch.json
   hrkeras search --config hrnas_search_synthetic_128x96 --budget-macs 40M --out arch.json --resume   # after a kill
   hrkeras search --config hrnas_search_synthetic_128x96 --budget-ms 25 --out arch.json  # TFLite CPU latency
+  hrkeras search --config hrnas_search_synthetic_128x96 --budget-macs 40M --no-transformer --out cnn.json
   hrkeras train --config hrnas_search_synthetic_128x96 --arch arch.json               # retrain the result"""
 
 
@@ -27,6 +28,9 @@ def add_parser(sub):
     p.add_argument("--data", metavar="DIR", help="dataset root (COCO layout); synthetic: where it is generated")
     p.add_argument("--workdir", metavar="DIR", help="checkpoints, logs (default runs/CONFIG)")
     p.add_argument("--resume", action="store_true", help="continue the search in --workdir from its last checkpoint")
+    p.add_argument("--no-transformer", action="store_true",
+                   help="search a supernet without the lightweight transformers (the convolutional units only: "
+                        "what the transformers add, measured)")
     p.add_argument("--epochs", type=positive_int, help="override the recipe's epochs")
     p.add_argument("--synthetic-images", type=positive_int, nargs=2, metavar=("TRAIN", "VAL"),
                    help="override the synthetic dataset's image counts")
@@ -46,6 +50,8 @@ def run(args):
     overrides = {"epochs": args.epochs,
                  "synthetic_images": tuple(args.synthetic_images) if args.synthetic_images else None}
     config = config.replace(**{k: v for k, v in overrides.items() if v is not None})
+    if args.no_transformer:
+        config = config.replace(model_kwargs={**config.model_kwargs, "use_transformer": False})
     settings = settings.replace(budget_macs=args.budget_macs, budget_ms=args.budget_ms)
     latency = None
     if args.budget_ms:

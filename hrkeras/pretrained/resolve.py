@@ -7,7 +7,7 @@ from hrkeras.errors import InvalidFileError
 from hrkeras.pretrained.cache import cache_dir as _cache_dir
 from hrkeras.pretrained.checksum import check
 from hrkeras.pretrained.download import download
-from hrkeras.pretrained.lock import file_lock
+from hrkeras.utils.file_lock import file_lock
 
 _TAG = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

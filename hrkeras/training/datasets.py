@@ -5,7 +5,7 @@ import os
 from hrkeras.codecs import MSRAHeatmap
 from hrkeras.training.data import coco_meta
 from hrkeras.training.data.coco import load_instances
-from hrkeras.training.data.synthetic import make_synthetic_dataset
+from hrkeras.training.data.synthetic import cache_root, make_synthetic_dataset
 from hrkeras.training.data.topdown import TopDownPipeline
 
 DEFAULT_SYNTHETIC_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "hrkeras", "synthetic")
@@ -18,13 +18,15 @@ class Split:
 
 
 def splits(config, data_root=None):
-    """{"train": Split, "val": Split} of a config; generates the synthetic dataset if needed.
+    """{"train": Split, "val": Split} of a config; generates the synthetic dataset if needed (by default into a
+    cache folder of its own per size and seed).
 
     COCO layout: ROOT/annotations/person_keypoints_{split}.json, images in ROOT/{split}/.
     """
     if config.dataset == "synthetic":
-        root = data_root or os.environ.get("HRKERAS_SYNTHETIC_ROOT", DEFAULT_SYNTHETIC_ROOT)
         counts = {config.train_split: config.synthetic_images[0], config.val_split: config.synthetic_images[1]}
+        root = data_root or cache_root(os.environ.get("HRKERAS_SYNTHETIC_ROOT", DEFAULT_SYNTHETIC_ROOT), counts,
+                                       config.synthetic_seed)
         make_synthetic_dataset(root, counts, seed=config.synthetic_seed)
     elif data_root is None:
         raise ValueError(f"config {config.name!r} trains on COCO: pass the dataset folder (--data ROOT, holding "

@@ -232,7 +232,7 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
             _stretch(schedule, config, plan)
             callbacks[0].total_epochs = plan["epochs"]
             if chief:
-                _save_epoch(model, workdir, epoch, config, history, plan, search)
+                checkpointing.update_latest(workdir, plan=plan)
     seconds = time.time() - began
     model_path = os.path.join(workdir, "model.keras")
     if chief:

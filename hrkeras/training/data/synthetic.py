@@ -10,7 +10,9 @@ same scenes as person-parts segmentation in the folder layout (images/, annotati
 Each image is drawn from its own random stream (seed, split, index), so a split does not
 depend on the others' sizes nor on the worker count. A manifest of the parameters and
 counts makes a repeated call a no-op; it is written after the JSON, which is written after
-the images, so an interrupted run is redone by the next call.
+the images, so an interrupted run is redone by the next call. Processes generating into one
+root take turns (a lock file in it); runs of other sizes use their own root (`cache_root`),
+since regenerating a root at another size rewrites the images a running job reads.
 """
 import importlib.util
 import json
@@ -28,6 +30,7 @@ from hrkeras.training.data import person_parts
 from hrkeras.training.data.coco_meta import coco_category
 from hrkeras.training.data.synthetic_scene import SceneConfig, render_scene
 from hrkeras.utils.atomic import write_bytes, write_json
+from hrkeras.utils.file_lock import file_lock
 
 GENERATOR_VERSION = 1
 MANIFEST = "synthetic_manifest.json"
@@ -44,6 +47,11 @@ class SyntheticDataset:
     ann_files: dict
     image_dirs: dict
     generated: tuple
+
+
+def cache_root(base, splits, seed):
+    """The folder under `base` for the set of these split sizes and seed, e.g. base/train9600_val500_seed0."""
+    return os.path.join(base, "_".join(f"{name}{count}" for name, count in splits.items()) + f"_seed{seed}")
 
 
 def image_rng(seed, split, index):
@@ -154,6 +162,11 @@ def _make(root, layout, splits, seed, config, workers, jpeg_quality):
               "jpeg_quality": int(jpeg_quality), "photo_backgrounds": importlib.util.find_spec("skimage") is not None}
     if layout == "parts":
         params["layout"] = layout  # absent for the pose set, whose manifests predate it
+    with file_lock(os.path.join(root, ".lock")):  # one process generates; the others then find it done
+        return _bring_up_to_date(root, layout, splits, params, config, workers)
+
+
+def _bring_up_to_date(root, layout, splits, params, config, workers):
     manifest_path = os.path.join(root, MANIFEST)
     try:
         with open(manifest_path, encoding="utf-8") as f:

@@ -9,7 +9,7 @@ from hrkeras.models.registry import create_model
 from hrkeras.training.data import person_parts, warp
 from hrkeras.training.data.segmentation_pipeline import SegmentationPipeline
 from hrkeras.training.data.segmentation_sets import load_cityscapes, load_folder
-from hrkeras.training.data.synthetic import make_synthetic_parts
+from hrkeras.training.data.synthetic import cache_root, make_synthetic_parts
 from hrkeras.training.segmentation_eval import SegmentationPredictor, confusion_matrix, iou_stats, summary
 from hrkeras.training.segmentation_loss import SegmentationCrossEntropy
 from hrkeras.training.tasks import TaskData
@@ -25,8 +25,9 @@ def dataset_split(config, data_root, role):
     """The SegmentationSet of `config`'s train or val split (generating the synthetic set on first use)."""
     split = config.train_split if role == "train" else config.val_split
     if config.dataset == "synthetic_parts":
-        root = data_root or os.environ.get("HRKERAS_SYNTHETIC_PARTS_ROOT", DEFAULT_PARTS_ROOT)
         counts = dict(zip((config.train_split, config.val_split), config.synthetic_images))
+        root = data_root or cache_root(os.environ.get("HRKERAS_SYNTHETIC_PARTS_ROOT", DEFAULT_PARTS_ROOT), counts,
+                                       config.synthetic_seed)
         make_synthetic_parts(root, counts, seed=config.synthetic_seed)
         return load_folder(root, split, palette=person_parts.PALETTE)
     if config.dataset not in DATASETS:

@@ -1,4 +1,5 @@
-"""An exclusive lock on a file beside a download, so that processes fetching the same weights take turns.
+"""An exclusive lock on a file, so that processes writing the same thing (a download, a generated dataset) take
+turns.
 
 Unix only (fcntl.flock); elsewhere the lock is a no-op. The lock file stays in the cache (it is empty).
 
