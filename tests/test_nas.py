@@ -182,6 +182,8 @@ def test_search_ends_within_the_macs_budget(searched):
     model = hrkeras.create_model("hrnas", arch=result["arch"], task="pose", input_shape=(64, 32, 3),
                                  weights=result["weights"])
     assert count_macs(model) == result["macs"]
+    table = result["table"].splitlines()  # the per-block report `hrkeras search` prints
+    assert table[-1].endswith(f"| {result['macs'] / 1e6:.2f} |") and len(table) == 3 + len(hrnas_arch.architecture(model))
     with open(workdir / "history.json") as f:
         assert [e["search"]["macs"] for e in json.load(f)][-1] == result["macs"]
 

@@ -2,6 +2,7 @@
 import os
 
 from hrkeras.models.hrnas import hrnas_arch
+from hrkeras.nas.report import arch_table
 from hrkeras.nas.search import Search
 from hrkeras.utils.keras_io import save_weights
 
@@ -16,7 +17,8 @@ def run_search(config, settings, workdir, out, data_root=None, resume=False, lat
     """Search `config` (a recipe on the HR-NAS supernet) under `settings` (SearchSettings) in `workdir`; write
     the final architecture to `out` (JSON, for create_model("hrnas", arch=out) and `hrkeras train --arch`) and
     its trained weights to weights_path(out). Returns the trainer's result with "arch", "weights", "macs",
-    "search" (the shrink history) and with a latency model "ms" (the predicted latency of the result)."""
+    "search" (the shrink history), "table" (the per-block markdown table) and with a latency model "ms" (the
+    predicted latency of the result)."""
     from hrkeras.training.trainer import train
 
     search = Search(config, settings, workdir, latency=latency, log=log)
@@ -28,4 +30,4 @@ def run_search(config, settings, workdir, out, data_root=None, resume=False, lat
     save_weights(final, weights_path(out))
     ms = {"ms": latency(model)} if latency else {}
     return {**result, "arch": out, "weights": weights_path(out), "macs": search.costs.macs(search.counts),
-            "search": search.history, **ms}
+            "search": search.history, "table": arch_table(model), **ms}

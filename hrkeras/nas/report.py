@@ -1,0 +1,24 @@
+"""The per-block table of an HR-NAS network: what a search kept of each SearchBlock, and what it costs."""
+from hrkeras.models.hrnas import hrnas_arch
+from hrkeras.nas.costs import live_counts, unit_costs
+
+
+def block_rows(model):
+    """[(block, "k:channels" per kernel path, live tokens, block MACs)] of `model`'s SearchBlocks, in build order;
+    a block's MACs are its searchable part's (kernel paths and transformer)."""
+    costs, rows = unit_costs(model), []
+    for block, choice in hrnas_arch.architecture(model).items():
+        hidden, tokens = live_counts(model)[block]
+        macs = float(costs.channel[block] @ hidden) + (costs.token_macs(block, tokens) if block in costs.tokens else 0)
+        paths = " ".join(f"{k}x{k}:{int(h)}" for k, h in zip(choice["kernel_sizes"], hidden)) or "residual only"
+        rows.append((block, paths, int(tokens), macs))
+    return rows
+
+
+def arch_table(model):
+    """The markdown table of block_rows(model), with the network's total MACs as its last line."""
+    lines = ["| block | kernel: hidden channels | tokens | MMACs |", "|---|---|---|---|"]
+    lines += [f"| {block} | {paths} | {tokens} | {macs / 1e6:.2f} |" for block, paths, tokens, macs in
+              block_rows(model)]
+    total = unit_costs(model).macs(live_counts(model))
+    return "\n".join(lines + [f"| all (stem, fusions and head included) | | | {total / 1e6:.2f} |"])
