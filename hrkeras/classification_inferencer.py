@@ -6,11 +6,10 @@ class names it was trained with.
     result.names[0], result.scores[0]    # ('tabby', 0.83): softmax probabilities
 """
 import dataclasses
-import warnings
 
 import numpy as np
 
-from hrkeras.inferencer import image_array, open_model
+from hrkeras.inferencer import carried, image_array, open_model
 from hrkeras.training.data import warp
 
 
@@ -45,13 +44,8 @@ def carried_settings(model, info=None, recipe=None):
     if info is not None:
         return _Settings(tuple(info["input"]["size"]), tuple(info["input"]["mean"]), tuple(info["input"]["std"]),
                          info["input"]["crop_fraction"], tuple(info["classes"]["names"]))
-    carried = getattr(model, "_head_config", {})
-    preprocessing = carried.get("preprocessing") or recipe
-    if preprocessing is None:
-        preprocessing = {"mean": warp.MEAN, "std": warp.STD, "crop_fraction": 0.875}
-        warnings.warn(f"{model.name} carries no preprocessing (not trained by hrkeras, or saved by an older "
-                      "version): normalizing with hrkeras' mean and std, centre crop 0.875.", stacklevel=3)
-    classes = carried.get("classes") or [f"class_{i}" for i in range(model.output.shape[-1])]
+    preprocessing, classes = carried(model, recipe, {"mean": warp.MEAN, "std": warp.STD, "crop_fraction": 0.875},
+                                     "normalizing with hrkeras' mean and std, centre crop 0.875")
     return _Settings(tuple(model.input.shape[1:3]), tuple(preprocessing["mean"]), tuple(preprocessing["std"]),
                      preprocessing["crop_fraction"], tuple(classes))
 

@@ -144,6 +144,19 @@ def open_model(model, task, accelerator="cpu"):
     return model, forward, info
 
 
+def carried(model, recipe, default, default_text):
+    """(preprocessing, class names) a Keras segmentation or classification model carries. A model that carries
+    no preprocessing takes `recipe` (its training recipe's), else `default` with a warning that says it is
+    `default_text`; classes default to class_0, class_1, ..."""
+    config = getattr(model, "_head_config", {})
+    preprocessing = config.get("preprocessing") or recipe
+    if preprocessing is None:
+        preprocessing = default
+        warnings.warn(f"{model.name} carries no preprocessing (not trained by hrkeras, or saved by an older "
+                      f"version): {default_text}.", stacklevel=4)
+    return preprocessing, config.get("classes") or [f"class_{i}" for i in range(model.output.shape[-1])]
+
+
 INFERENCERS = {"pose": "PoseInferencer", "segmentation": "SegmentationInferencer",
                "classification": "ClassificationInferencer"}
 

@@ -7,12 +7,11 @@ and palette it was trained with.
     result.label_image().save("labels.png")  # the label map as a palette PNG (pixel value = class index)
 """
 import dataclasses
-import warnings
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from hrkeras.inferencer import image_array, open_model
+from hrkeras.inferencer import carried, image_array, open_model
 from hrkeras.training.data import warp
 from hrkeras.training.data.segmentation_sets import default_palette
 
@@ -59,16 +58,9 @@ def carried_settings(model, info=None, recipe=None):
         return _Settings(tuple(info["input"]["size"]), tuple(info["input"]["mean"]), tuple(info["input"]["std"]),
                          info["input"]["test_mode"], tuple(info["classes"]["names"]),
                          np.asarray(info["classes"]["palette"], np.uint8))
-    carried = getattr(model, "_head_config", {})
-    num_classes = model.output.shape[-1]
-    preprocessing = carried.get("preprocessing") or recipe
-    if preprocessing is None:
-        preprocessing = {"mean": warp.MEAN, "std": warp.STD, "mode": "whole"}
-        warnings.warn(f"{model.name} carries no preprocessing (not trained by hrkeras, or saved by an older "
-                      f"version): normalizing with hrkeras' mean and std, the whole image resized to the input.",
-                      stacklevel=3)
-    classes = carried.get("classes") or [f"class_{i}" for i in range(num_classes)]
-    palette = carried.get("palette") or default_palette(num_classes)
+    preprocessing, classes = carried(model, recipe, {"mean": warp.MEAN, "std": warp.STD, "mode": "whole"},
+                                     "normalizing with hrkeras' mean and std, the whole image resized to the input")
+    palette = getattr(model, "_head_config", {}).get("palette") or default_palette(model.output.shape[-1])
     return _Settings(tuple(model.input.shape[1:3]), tuple(preprocessing["mean"]), tuple(preprocessing["std"]),
                      preprocessing["mode"], tuple(classes), np.asarray(palette, np.uint8))
 
