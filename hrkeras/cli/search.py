@@ -62,7 +62,7 @@ def run(args):
     result = run_search(config, settings, workdir, args.out, data_root=args.data, resume=args.resume,
                         latency=latency, log=lambda line: print(line, flush=True))
     print(result["table"])
-    ms = f", {result['ms']:.2f} ms predicted (TFLite CPU, 2 threads)" if "ms" in result else ""
+    ms = f", {result['ms']:.2f} ms measured (TFLite CPU, 2 threads)" if "ms" in result else ""
     print(f"{config.name}: searched in {result['train_seconds'] / 60:.1f} min, {result['macs'] / 1e6:.1f} MMACs "
           f"at {config.input_size[0]}x{config.input_size[1]}{ms}; architecture {result['arch']}, weights "
           f"{result['weights']}")

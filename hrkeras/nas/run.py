@@ -18,7 +18,7 @@ def run_search(config, settings, workdir, out, data_root=None, resume=False, lat
     the final architecture to `out` (JSON, for create_model("hrnas", arch=out) and `hrkeras train --arch`) and
     its trained weights to weights_path(out). Returns the trainer's result with "arch", "weights", "macs",
     "search" (the shrink history), "table" (the per-block markdown table) and with a latency model "ms" (the
-    predicted latency of the result)."""
+    result's latency, measured whole where the model can)."""
     from hrkeras.training.trainer import train
 
     search = Search(config, settings, workdir, latency=latency, log=log)
@@ -28,6 +28,6 @@ def run_search(config, settings, workdir, out, data_root=None, resume=False, lat
     final = search.build()
     final.set_weights(model.get_weights())
     save_weights(final, weights_path(out))
-    ms = {"ms": latency(model)} if latency else {}
+    ms = {"ms": getattr(latency, "measure", latency)(model)} if latency else {}
     return {**result, "arch": out, "weights": weights_path(out), "macs": search.costs.macs(search.counts),
             "search": search.history, "table": arch_table(model), **ms}

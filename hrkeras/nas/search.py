@@ -10,7 +10,8 @@ and rho doubles (the penalty lagged the path: it does more of the work before th
 ever goes under B; once the network is within `tolerance` above B (or at B) the search stops shrinking,
 turns the penalty off and trains that architecture to the end, so the result ends in [B - one unit, B (1 +
 tolerance)]. A latency budget (budget_ms) is steered the same way through a MACs budget re-derived at each
-shrink from the latency model: B = MACs now x budget_ms / predicted ms now (hrkeras.nas.latency).
+shrink from the latency model: B = MACs now x budget_ms / predicted ms now (hrkeras.nas.latency); at the last
+shrink the network B would leave is converted and timed whole, and B corrected, until it meets budget_ms.
 
 The architecture, rho and the shrink history live in every checkpoint (`state()`): a resumed search rebuilds
 the checkpoint's architecture before loading its weights.
@@ -32,7 +33,7 @@ from hrkeras.models.hrnas.hrnas_variants import HRNAS_ARCH_MODEL
 from hrkeras.training.tasks import get_task
 
 
-REFINE = 3  # latency-budget refinements at the last shrink
+REFINE = 4  # latency-budget refinements at the last shrink
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,19 +122,28 @@ class Search:
 
     def budget(self, model, final=False):
         """The MACs budget now. From budget_ms: MACs now x budget_ms / predicted ms now; for the `final` shrink
-        refined up to REFINE times on the network that budget would leave (the latency model on a network
-        built for it), B <- B x budget_ms / its ms, until that network is within `tolerance` of budget_ms."""
+        refined up to REFINE times on the network that budget would leave (built, and timed whole where the
+        latency model can `measure`, else predicted), by the secant through the last two (MACs, ms) tried (the
+        first step proportional), until that network is within `tolerance` of budget_ms."""
         s = self.settings
         if not s.budget_ms:
             return s.budget_macs or 0.0
         budget = self.costs.macs(self.counts) * s.budget_ms / self.latency(model)
-        importance = hrnas_arch.importance(model)
+        importance, timed = hrnas_arch.importance(model), getattr(self.latency, "measure", self.latency)
+        tried = []
         for _ in range(REFINE if final else 0):
             keep = select(importance, self.costs, self.counts, s.threshold, budget, budget)[0]
-            ms = self.latency(get_task(self.config).build_model(self.arch_config(hrnas_arch.arch_file(model, keep))))
+            ms = timed(get_task(self.config).build_model(self.arch_config(hrnas_arch.arch_file(model, keep))))
+            self.log(f"latency budget: {budget / 1e6:.2f} MMACs leaves {ms:.2f} ms (budget {s.budget_ms:g} ms)")
             if abs(ms / s.budget_ms - 1) <= s.tolerance:
                 break
-            budget *= s.budget_ms / ms
+            tried.append((budget, ms))
+            if len(tried) == 1:
+                budget *= s.budget_ms / ms
+            else:
+                (b0, ms0), (b1, ms1) = tried[-2:]
+                slope = (b1 - b0) / (ms1 - ms0) if ms1 != ms0 else b1 / ms1
+                budget = max(b1 + (s.budget_ms - ms1) * slope, self.costs.fixed)
         return budget
 
     def end_epoch(self, model, epoch, compile_model):
