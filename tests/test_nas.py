@@ -176,7 +176,7 @@ def searched(tmp_path_factory, data_root):
 @pytest.mark.slow
 def test_search_ends_within_the_macs_budget(searched):
     workdir, result = searched
-    assert abs(result["macs"] / result["budget"] - 1) <= 0.05
+    assert 0.95 * result["budget"] <= result["macs"] <= result["budget"]  # within 5%, never over
     first = result["search"][0]  # the one shrink, after epoch 1: from the supernet (2x the budget) to it
     assert first["reached"] and first["removed_dead"] + first["removed_cut"] > 0 and first["rho"] == 0
     model = hrkeras.create_model("hrnas", arch=result["arch"], task="pose", input_shape=(64, 32, 3),

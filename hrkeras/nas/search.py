@@ -8,8 +8,8 @@ target_k = max(B, M0 (B / M0)^(k / K)), a geometric path that reaches B at the l
 drove under the threshold go first; if that is not enough the lowest |gamma| per MAC are cut to the target,
 and rho doubles (the penalty lagged the path: it does more of the work before the next shrink). No shrink
 ever goes under B; once the network is within `tolerance` above B (or at B) the search stops shrinking,
-turns the penalty off and trains that architecture to the end, so the result ends in [B - one unit, B (1 +
-tolerance)]. A latency budget (budget_ms) is steered the same way through a MACs budget re-derived at each
+turns the penalty off and trains that architecture to the end; a shrink that lands there cuts on to B, so the
+result ends in [B - one unit, B]: never over the budget. A latency budget (budget_ms) is steered the same way through a MACs budget re-derived at each
 shrink from the latency model: B = MACs now x budget_ms / predicted ms now (hrkeras.nas.latency); at the last
 shrink the network B would leave is converted and timed whole, and B corrected, until it meets budget_ms.
 
@@ -156,8 +156,10 @@ class Search:
             k, last = epoch // s.shrink_every, self.shrink_epochs // s.shrink_every
             budget = self.budget(model, final=k >= last)
             target = max(budget, self.initial_macs * (budget / self.initial_macs) ** (k / last)) if budget else 0.0
-            keep, macs, dead, forced = select(hrnas_arch.importance(model), self.costs, self.counts,
-                                              s.threshold, budget, target)
+            importance = hrnas_arch.importance(model)
+            keep, macs, dead, forced = select(importance, self.costs, self.counts, s.threshold, budget, target)
+            if budget and budget < macs <= budget * (1 + s.tolerance):  # close enough to stop: end at the budget
+                keep, macs, dead, forced = select(importance, self.costs, self.counts, s.threshold, budget, budget)
             if dead or forced:
                 def build(arch):
                     self.arch = arch
