@@ -1,0 +1,66 @@
+"""Trained pose models side by side in one run: OKS AP (from each run's history), parameters, MACs at the
+model's input, and TFLite float32 latency (batch 1, LiteRT's CPU interpreter, timed in alternating rounds),
+with ratios to the first run. For the HR-NAS comparison (docs/hrnas_search.md):
+
+    python benchmarks/trained_side_by_side.py runs/litehrnet_18 runs/hrnas_searched runs/hrnas_searched_cnn
+
+Each RUN is a `hrkeras train` workdir: RUN/model.keras and RUN/history.json (its last evaluation).
+"""
+import argparse
+import json
+import os
+
+import bench_common
+from tflite_latency import interleaved_ms
+
+
+def run_stats(workdir):
+    """(model, {"AP", "steps"}) of a training workdir: its model.keras and its last evaluated epoch."""
+    from hrkeras.training.pose_model import load_keras_file
+
+    with open(os.path.join(workdir, "history.json")) as f:
+        history = json.load(f)
+    evaluated = [entry for entry in history if "val" in entry]
+    if not evaluated:
+        raise SystemExit(f"{workdir}/history.json holds no evaluation: train the run to its end first")
+    return load_keras_file(os.path.join(workdir, "model.keras")), {"AP": evaluated[-1]["val"]["AP"]}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("runs", nargs="+", metavar="RUN", help="hrkeras train workdirs; ratios are to the first")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--runs-per-round", type=int, default=30)
+    p.add_argument("--rounds", type=int, default=5)
+    args = p.parse_args()
+    bench_common.set_tensorflow_threads(args.threads)
+    import numpy as np
+
+    from hrkeras.complexity import count_macs, count_params
+    from hrkeras.convert.export import convert
+    from hrkeras.convert.tflite_runner import TFLiteRunner
+
+    print(f"machine: {bench_common.machine()}")
+    rows, runners = [], {}
+    for workdir in args.runs:
+        model, stats = run_stats(workdir)
+        shape = tuple(model.input.shape[1:])
+        runners[workdir] = TFLiteRunner(convert(model, "float32"), "cpu", threads=args.threads)
+        rows.append((workdir, model.name, shape, stats["AP"], count_params(model), count_macs(model)))
+    shapes = {row[2] for row in rows}
+    if len(shapes) > 1:
+        raise SystemExit(f"the runs' models take different inputs {sorted(shapes)}: compare models of one size")
+    x = np.random.default_rng(0).standard_normal((1, *shapes.pop())).astype(np.float32)
+    ms = interleaved_ms({w: r.predict for w, r in runners.items()}, x, args.runs_per_round, args.rounds)
+    print(f"TFLite float32, batch 1, {args.threads} threads, median of {args.rounds} rounds' medians of "
+          f"{args.runs_per_round} runs")
+    print(f"{'run':34s} {'model':20s} {'OKS AP':>7s} {'params':>10s} {'MMACs':>8s} {'ms':>7s}  ratios to the first "
+          "(AP, MACs, ms)")
+    first = rows[0]
+    for workdir, name, _, ap, params, macs in rows:
+        print(f"{workdir[-34:]:34s} {name[:20]:20s} {ap:7.3f} {params:10,d} {macs / 1e6:8.2f} {ms[workdir]:7.2f}  "
+              f"{ap / first[3]:.3f} {macs / first[5]:.3f} {ms[workdir] / ms[first[0]]:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
