@@ -310,3 +310,15 @@ def test_full_pose_supernet_with_transformers_converts_for_the_gpu():
     assert not [r for r in xnnpack_limits.rejections(int8) if r.fatal]
     error = _int8_error(int8, model, images)
     assert error <= SUPERNET_INT8_TOLERANCE, error
+
+
+def test_one_token_attention_is_its_value_without_a_warning(recwarn):
+    """A search may leave a transformer one token: its attention weight is 1, and Keras' softmax warning on a
+    size-1 axis would only alarm."""
+    from hrkeras.models.hrnas.hrnas_transformer import TokenAttention
+
+    attention = TokenAttention(name="one")
+    query, memory = np.random.default_rng(0).random((2, 2, 1, 8), np.float32)
+    out = attention([query, memory])
+    np.testing.assert_allclose(out, memory @ attention.in_proj.numpy()[:, 16:], rtol=1e-6)
+    assert not [w for w in recwarn.list if "softmax" in str(w.message)]

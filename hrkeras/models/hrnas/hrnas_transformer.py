@@ -7,6 +7,8 @@ decoder layer with n learned queries, reverse projection 1x1 conv + BN to C
 channels, bilinear upsampling back to HxW and a residual add. Layer names
 follow the official state dict (`transformer.input_proj`, `encoder.self_attn`, ...).
 """
+import warnings
+
 import numpy as np
 from keras import layers, ops
 from keras.saving import register_keras_serializable
@@ -94,7 +96,9 @@ class TokenAttention(layers.Layer):
         scores = ops.matmul(q, ops.transpose(k, (0, 2, 1)))  # [N,L,S]
         # masked keys: exp(score - 1e4 - max) is exactly 0 in float32 (and 1e4 fits float16)
         scores = scores + (ops.cast(self.token_mask, scores.dtype) - 1.0) * 1e4
-        return ops.matmul(ops.softmax(scores, axis=-1), v)
+        with warnings.catch_warnings():  # a search may leave one token: its weight 1 is what is meant
+            warnings.filterwarnings("ignore", "You are using a softmax over axis -1 of a tensor of shape")
+            return ops.matmul(ops.softmax(scores, axis=-1), v)
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
