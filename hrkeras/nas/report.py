@@ -4,10 +4,13 @@ from hrkeras.nas.costs import live_counts, unit_costs
 
 
 def block_rows(model):
-    """[(block, "k:channels" per kernel path, live tokens, block MACs)] of `model`'s SearchBlocks, in build order;
-    a block's MACs are its searchable part's (kernel paths and transformer)."""
+    """[(block, "k:channels" per kernel path, live tokens, block MACs)] of `model`'s SearchBlocks, by name
+    (features_1 before features_10: by stage, then branch); a block's MACs are its searchable part's (kernel paths
+    and transformer)."""
     costs, rows = unit_costs(model), []
-    for block, choice in hrnas_arch.architecture(model).items():
+    arch = hrnas_arch.architecture(model)
+    for block in sorted(arch, key=lambda name: [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in name.split("_")]):
+        choice = arch[block]
         hidden, tokens = live_counts(model)[block]
         macs = float(costs.channel[block] @ hidden) + (costs.token_macs(block, tokens) if block in costs.tokens else 0)
         paths = " ".join(f"{k}x{k}:{int(h)}" for k, h in zip(choice["kernel_sizes"], hidden)) or "residual only"
