@@ -275,7 +275,8 @@ def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, 
     curve.measure = lambda m: 1.25 * curve(m)  # the whole network timed: 25% slower than the table predicts
     search = Search(config, SearchSettings(budget_ms=target, tolerance=0.02), latency=curve)
     search.attach(model)
-    keep = select(hrnas_arch.importance(model), search.costs, search.counts, 1e-3, *[search.budget(model, True)] * 2)[0]
+    budget = search.budget(model, final=True)
+    keep = select(hrnas_arch.importance(model), search.costs, search.counts, 1e-3, budget, budget)[0]
     compact = get_task(config).build_model(search.arch_config(hrnas_arch.arch_file(model, keep)))
     assert abs(curve.measure(compact) / target - 1) <= 0.02
     del curve.measure

@@ -9,7 +9,8 @@ def block_rows(model):
     and transformer)."""
     costs, rows = unit_costs(model), []
     arch = hrnas_arch.architecture(model)
-    for block in sorted(arch, key=lambda name: [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in name.split("_")]):
+    by_stage = lambda name: [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in name.split("_")]  # noqa: E731
+    for block in sorted(arch, key=by_stage):
         choice = arch[block]
         hidden, tokens = live_counts(model)[block]
         macs = float(costs.channel[block] @ hidden) + (costs.token_macs(block, tokens) if block in costs.tokens else 0)

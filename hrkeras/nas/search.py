@@ -7,11 +7,12 @@ Steering toward a MACs budget B from the supernet's M0: shrink k of K must bring
 target_k = max(B, M0 (B / M0)^(k / K)), a geometric path that reaches B at the last shrink. Units the penalty
 drove under the threshold go first; if that is not enough the lowest |gamma| per MAC are cut to the target,
 and rho doubles (the penalty lagged the path: it does more of the work before the next shrink). No shrink
-ever goes under B; once the network is within `tolerance` above B (or at B) the search stops shrinking,
-turns the penalty off and trains that architecture to the end; a shrink that lands there cuts on to B, so the
-result ends in [B - one unit, B]: never over the budget. A latency budget (budget_ms) is steered the same way through a MACs budget re-derived at each
-shrink from the latency model: B = MACs now x budget_ms / predicted ms now (hrkeras.nas.latency); at the last
-shrink the network B would leave is converted and timed whole, and B corrected, until it meets budget_ms.
+ever goes under B; a shrink that lands within `tolerance` above B cuts on to B, and once the network is at B
+the search stops shrinking, turns the penalty off and trains that architecture to the end: the result ends in
+[B - one unit, B], never over the budget. A latency budget (budget_ms) is steered the same way through a MACs
+budget re-derived at each shrink from the latency model: B = MACs now x budget_ms / predicted ms now
+(hrkeras.nas.latency); at the last shrink the network B would leave is converted and timed whole, and B
+corrected, until it meets budget_ms.
 
 The architecture, rho and the shrink history live in every checkpoint (`state()`): a resumed search rebuilds
 the checkpoint's architecture before loading its weights.
