@@ -19,8 +19,8 @@ COCO_SEARCH = (
 # ~14 min for the first epoch), ~200 s to trace. It shrinks after each of the first 4 epochs (geometrically
 # to the budget: ~0.66x a shrink for Lite-HRNet-18's MACs), then trains the result. Run to Lite-HRNet-18's
 # MACs, rho 1e-5 drove units dead faster than the path asked (288.6 -> 120.6 -> 52.7 -> 49.6 MMACs, done after
-# 3 shrinks); the steps stay ~1.6 s at 49.6 MMACs (kernel-launch bound: all blocks and paths stay), so the
-# whole search takes ~100 min on a quiet 2-core machine (docs/hrnas_search.md).
+# 3 shrinks); a step still takes 1.10 s at 49.6 MMACs (kernel-launch bound: all blocks and paths stay), so
+# the whole search takes ~80 min on a quiet 2-core machine (docs/hrnas_search.md).
 NARROW_STAGES = [[1, [1], [12]], [2, [2, 2], [10, 18]], [3, [2, 2, 3], [10, 18, 36]],
                  [4, [2, 2, 3, 4], [10, 18, 36, 72]], [4, [2, 2, 3, 4], [10, 18, 36, 72]]]
 SYNTHETIC_SEARCH = (
