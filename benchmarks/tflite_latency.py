@@ -23,7 +23,6 @@ import bench_common
 from hrkeras.utils.timing import median_ms
 
 
-
 def interleaved_ms(fns, x, runs, rounds):
     """{key: median ms} of each fn, timed in `rounds` alternating rounds of `runs` calls (median of medians)."""
     medians = {key: [] for key in fns}

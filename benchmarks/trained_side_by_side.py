@@ -14,8 +14,8 @@ import bench_common
 from tflite_latency import interleaved_ms
 
 
-def run_stats(workdir):
-    """(model, {"AP", "steps"}) of a training workdir: its model.keras and its last evaluated epoch."""
+def trained_run(workdir):
+    """(model, OKS AP) of a training workdir: its model.keras and its last evaluation."""
     from hrkeras.training.pose_model import load_keras_file
 
     with open(os.path.join(workdir, "history.json")) as f:
@@ -23,7 +23,7 @@ def run_stats(workdir):
     evaluated = [entry for entry in history if "val" in entry]
     if not evaluated:
         raise SystemExit(f"{workdir}/history.json holds no evaluation: train the run to its end first")
-    return load_keras_file(os.path.join(workdir, "model.keras")), {"AP": evaluated[-1]["val"]["AP"]}
+    return load_keras_file(os.path.join(workdir, "model.keras")), evaluated[-1]["val"]["AP"]
 
 
 def main():
@@ -43,15 +43,15 @@ def main():
     print(f"machine: {bench_common.machine()}")
     rows, runners = [], {}
     for workdir in args.runs:
-        model, stats = run_stats(workdir)
+        model, ap = trained_run(workdir)
         shape = tuple(model.input.shape[1:])
         runners[workdir] = TFLiteRunner(convert(model, "float32"), "cpu", threads=args.threads)
-        rows.append((workdir, model.name, shape, stats["AP"], count_params(model), count_macs(model)))
+        rows.append((workdir, model.name, shape, ap, count_params(model), count_macs(model)))
     shapes = {row[2] for row in rows}
     if len(shapes) > 1:
         raise SystemExit(f"the runs' models take different inputs {sorted(shapes)}: compare models of one size")
     x = np.random.default_rng(0).standard_normal((1, *shapes.pop())).astype(np.float32)
-    ms = interleaved_ms({w: r.predict for w, r in runners.items()}, x, args.runs_per_round, args.rounds)
+    ms = interleaved_ms(runners, x, args.runs_per_round, args.rounds)
     print(f"TFLite float32, batch 1, {args.threads} threads, median of {args.rounds} rounds' medians of "
           f"{args.runs_per_round} runs")
     print(f"{'run':34s} {'model':20s} {'OKS AP':>7s} {'params':>10s} {'MMACs':>8s} {'ms':>7s}  ratios to the first "

@@ -3,26 +3,21 @@ from hrkeras.models.hrnas import hrnas_arch
 from hrkeras.nas.costs import live_counts, unit_costs
 
 
-def block_rows(model):
-    """[(block, "k:channels" per kernel path, live tokens, block MACs)] of `model`'s SearchBlocks, by name
-    (features_1 before features_10: by stage, then branch); a block's MACs are its searchable part's (kernel paths
-    and transformer)."""
-    costs, rows = unit_costs(model), []
-    arch = hrnas_arch.architecture(model)
-    by_stage = lambda name: [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in name.split("_")]  # noqa: E731
-    for block in sorted(arch, key=by_stage):
-        choice = arch[block]
-        hidden, tokens = live_counts(model)[block]
-        macs = float(costs.channel[block] @ hidden) + (costs.token_macs(block, tokens) if block in costs.tokens else 0)
-        paths = " ".join(f"{k}x{k}:{int(h)}" for k, h in zip(choice["kernel_sizes"], hidden)) or "residual only"
-        rows.append((block, paths, int(tokens), macs))
-    return rows
+def _by_stage(name):
+    """Sort key of a block name: features_1 before features_10 (by stage, then branch)."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in name.split("_")]
 
 
 def arch_table(model):
-    """The markdown table of block_rows(model), with the network's total MACs as its last line."""
+    """The markdown table of `model`'s SearchBlocks by stage and branch: the hidden channels kept per kernel path,
+    the live tokens and the block's MACs (its searchable part: kernel paths and transformer); the network's total
+    MACs as its last line."""
+    arch, costs, counts = hrnas_arch.architecture(model), unit_costs(model), live_counts(model)
     lines = ["| block | kernel: hidden channels | tokens | MMACs |", "|---|---|---|---|"]
-    lines += [f"| {block} | {paths} | {tokens} | {macs / 1e6:.2f} |" for block, paths, tokens, macs in
-              block_rows(model)]
-    total = unit_costs(model).macs(live_counts(model))
+    for block in sorted(arch, key=_by_stage):
+        hidden, tokens = counts[block]
+        macs = float(costs.channel[block] @ hidden) + (costs.token_macs(block, tokens) if block in costs.tokens else 0)
+        paths = " ".join(f"{k}x{k}:{int(h)}" for k, h in zip(arch[block]["kernel_sizes"], hidden)) or "residual only"
+        lines.append(f"| {block} | {paths} | {int(tokens)} | {macs / 1e6:.2f} |")
+    total = costs.macs(counts)
     return "\n".join(lines + [f"| all (stem, fusions and head included) | | | {total / 1e6:.2f} |"])

@@ -50,7 +50,7 @@ class SyntheticDataset:
 
 
 def cache_root(base, splits, seed):
-    """The folder under `base` for the set of these split sizes and seed, e.g. base/train9600_val500_seed0."""
+    """The folder under `base` for the set of these split sizes and seed, e.g. base/train4000_val500_seed0."""
     return os.path.join(base, "_".join(f"{name}{count}" for name, count in splits.items()) + f"_seed{seed}")
 
 
