@@ -213,8 +213,8 @@ def test_transformer_quantizes_to_int8_for_the_gpu(tmp_path):
 
 
 def test_compact_architecture_quantizes_to_int8_for_the_gpu(compact_model):
-    """Transformers on, some kernels, channels and tokens removed: `pw_bn` after the sum of the paths folds
-    into their projections, the grouped residual equalizes and quantizes per output channel; all-int8
+    """Transformers on, some kernels, channels and tokens removed: `pw_bn` folds into the paths'
+    merged projection, the grouped residual equalizes and quantizes per output channel; all-int8
     weights, GPU-only on LiteRT, within XNNPACK's limits, close to float. (GPU vs CPU is not asserted: on
     these random tiny networks it is ~0.05 of the output range with transformers off too.)"""
     from hrkeras.convert import xnnpack_limits

@@ -10,7 +10,16 @@
 
 Lite-HRNet's `backbone.head_layer.*` (IterativeHead) stays `head_layer.*`.
 `nn.DataParallel` adds `module.` in front of any of these.
+
+HR-NAS (dingmyu/HR-NAS) search blocks keep one 1x1 expand conv + BN (`X.ops.{p}.0.{0,1}`) and one 1x1
+project conv (`X.ops.{p}.2`) per kernel path p; hrkeras runs each block's paths merged
+(hrkeras.models.hrnas.hrnas_layers.SearchBlock), so they are concatenated in path order into
+`X.expand.{0,1}` (output channels) and `X.project` (input channels).
 """
+import re
+
+import numpy as np
+
 # Stripped wherever they lead a key (repeatedly: `module.backbone.conv1.weight`).
 WRAPPER_PREFIXES = ("module.", "model.", "backbone.")
 # Pose heads: `keypoint_head.final_layer.weight` -> `final_layer.weight`.
@@ -35,8 +44,38 @@ def normalize_key(key):
     return key
 
 
+# `X.ops.{p}.{part}.{param}` of a per-path HR-NAS tensor; part -> (merged module, concatenation axis).
+_PATH_KEY = re.compile(r"^(.+)\.ops\.(\d+)\.(0\.0|0\.1|2)\.(\w+)$")
+_MERGED = {"0.0": ("expand.0", 0), "0.1": ("expand.1", 0), "2": ("project", 1)}
+
+
+def merge_search_paths(normalized):
+    """HR-NAS per-path expand / project tensors merged per block (see the module docstring):
+    {normalized key: (original key, array)} -> the same with `X.expand.*` / `X.project.*` entries, whose
+    original key names the paths as `X.ops.{0,1,2}.0.0.weight`."""
+    out, groups = {}, {}
+    for key, item in normalized.items():
+        match = _PATH_KEY.match(key)
+        if match is None:
+            out[key] = item
+            continue
+        block, path, part, param = match.groups()
+        groups.setdefault((block, part, param), {})[int(path)] = item
+    for (block, part, param), paths in groups.items():
+        module, axis = _MERGED[part]
+        order = sorted(paths)
+        if order != list(range(len(order))):
+            raise ValueError(f"checkpoint has kernel paths {order} of {block}.ops.*.{part}.{param}: not 0, 1, ..."
+                             " in order; was a path removed from the file?")
+        original = f"{block}.ops.{{{','.join(map(str, order))}}}.{part}.{param}"
+        arrays = [np.asarray(paths[p][1]) for p in order]
+        out[f"{block}.{module}.{param}"] = (original, np.concatenate(arrays, axis=axis))
+    return out
+
+
 def normalize_state_dict(state):
-    """{original key: array} -> {normalized key: (original key, array)}; raises on collisions."""
+    """{original key: array} -> {normalized key: (original key, array)}, HR-NAS kernel paths merged
+    (merge_search_paths); raises on collisions."""
     out = {}
     for key, value in state.items():
         norm = normalize_key(key)
@@ -48,4 +87,4 @@ def normalize_state_dict(state):
                 "models (e.g. a student and a teacher); extract one state dict first"
             )
         out[norm] = (key, value)
-    return out
+    return merge_search_paths(out)

@@ -78,15 +78,14 @@ def flat_model(model, visit, prepare=None):
     return keras.Model(inputs, walk(model, prepare(inputs) if prepare else inputs, visit), name=model.name)
 
 
-def _folded_conv(conv, bn, args, kwargs, shift=True):
-    """conv followed by bn as one conv with a bias: returns the new conv's outputs.
-    shift=False: scale only (the other terms of a sum of convs that bn follows)."""
+def _folded_conv(conv, bn, args, kwargs):
+    """conv followed by bn as one conv with a bias: returns the new conv's outputs."""
     kernel, *bias = [w.astype("float64") for w in conv.get_weights()]
     bias = bias[0] if bias else 0.0
     gamma = bn.gamma.numpy() if bn.scale else 1.0
     beta = bn.beta.numpy() if bn.center else 0.0
     scale = gamma / np.sqrt(bn.moving_variance.numpy().astype("float64") + bn.epsilon)
-    new_bias = (bias - bn.moving_mean.numpy()) * scale + beta if shift else bias * scale
+    new_bias = (bias - bn.moving_mean.numpy()) * scale + beta
     # Output channel k of a depthwise kernel [kh, kw, in, mult] is (k // mult, k % mult).
     kernel = kernel * scale.reshape(kernel.shape[2:] if isinstance(conv, layers.DepthwiseConv2D) else -1)
     new = type(conv).from_config({**conv.get_config(), "use_bias": True})
@@ -107,35 +106,9 @@ def _foldable(node, uses):
     return None
 
 
-def _producer(tensor):
-    history = tensor._keras_history
-    return history.operation._inbound_nodes[history.node_index]
-
-
-def _all_call_nodes(model):
-    for node in call_nodes(model):
-        yield from _all_call_nodes(node.operation) if _is_functional(node.operation) else [node]
-
-
-def _foldable_sum(node, uses):
-    """[(conv node, shift)] of a BatchNormalization node that follows an Add of convs
-    (each output used only by the Add, the Add's only by the BN; HR-NAS's `pw_bn`), else None."""
-    if not isinstance(node.operation, layers.BatchNormalization):
-        return None
-    add = _producer(node.input_tensors[0])
-    if not isinstance(add.operation, layers.Add) or len(uses[id(add.outputs[0])]) != 1:
-        return None
-    convs = [_producer(t) for t in add.input_tensors]
-    if not all(isinstance(c.operation, CONVS) and c.operation.get_config()["activation"] == "linear"
-               and len(uses[id(c.outputs[0])]) == 1 for c in convs):
-        return None
-    return [(c, k == 0) for k, c in enumerate(convs)]
-
-
 def fold_batch_norm(model):
     """Flat functional copy of `model` with every conv -> BatchNormalization pair
-    (conv output used only by the BN) merged into one conv with a bias, and every
-    BatchNormalization after a sum of such convs merged into the convs.
+    (conv output used only by the BN) merged into one conv with a bias.
 
     Nested functional models are inlined; other layers are copied with their
     weights, so the result shares nothing with `model`. Inference outputs equal
@@ -143,19 +116,12 @@ def fold_batch_norm(model):
     directly follow a convolution are kept.
     """
     uses = consumers(model)
-    folded, sum_terms = set(), {}
-    for node in _all_call_nodes(model):
-        for conv_node, shift in _foldable_sum(node, uses) or []:
-            sum_terms[id(conv_node)] = (node.operation, shift)
-            folded.add(id(node))
+    folded = set()
 
     def visit(node, args, kwargs):
         layer = node.operation
         if id(node) in folded:
             return args[0]
-        if id(node) in sum_terms:
-            bn, shift = sum_terms[id(node)]
-            return _folded_conv(layer, bn, args, kwargs, shift)
         bn_node = _foldable(node, uses)
         if bn_node is not None:
             folded.add(id(bn_node))

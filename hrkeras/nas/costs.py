@@ -1,7 +1,8 @@
 """MACs of the search units of an HR-NAS network at its input size (hrkeras.complexity's convention).
 
 A hidden channel of kernel path p of a block costs the same as every other channel of that path: its share of
-the path's 1x1 expand, kxk depthwise and 1x1 project convolutions (each linear in the hidden width). A
+the block's 1x1 expand and 1x1 project convolutions (merged over the paths, linear in the total hidden width)
+and of the path's kxk depthwise convolution (linear in the path's width). A
 transformer of m live tokens costs lin * m + quad * m^2 (projections, feed-forward and reverse projection
 are linear in m; the two attentions' score and value matmuls are 2 m^2 E each), so removing one of m tokens
 saves lin + quad * (2m - 1). Everything else (stem, residual convs, classifier) is `fixed`. So
@@ -50,9 +51,11 @@ def unit_costs(model):
     layers = {layer.name: layer for layer in leaf_layers(model)}
     channel, tokens, units = {}, {}, 0
     for block, choice in hrnas_arch.architecture(model).items():
-        channel[block] = np.array([sum(by_layer.get(f"{block}_ops_{p}_{part}", 0) for part in ("0_0", "1_0", "2")) / h
-                                   for p, h in enumerate(choice["hidden_channels"])], np.float64)
-        units += sum(by_layer.get(n, 0) for n in by_layer if n.startswith(f"{block}_ops_"))
+        hidden = choice["hidden_channels"]
+        shared = sum(by_layer.get(f"{block}_{part}", 0) for part in ("expand_0", "project"))  # linear in sum(hidden)
+        depthwise = [by_layer.get(f"{block}_ops_{p}_1_0", 0) for p in range(len(hidden))]
+        channel[block] = np.array([shared / sum(hidden) + d / h for d, h in zip(depthwise, hidden)], np.float64)
+        units += shared + sum(depthwise)
         n = choice["num_tokens"]
         if n:
             prefix = f"{block}_transformer_"

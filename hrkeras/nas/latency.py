@@ -2,8 +2,9 @@
 
 A search block's latency is measured alone: the block (its input [1,H,W,C_in], stride, output channels,
 kernels, hidden widths, tokens) as a float32 TFLite model, the median of `runs` invocations. The table is a JSON
-file per machine (host, CPU model, cores, LiteRT version) under ~/.cache/hrkeras/latency (or `folder`),
-keyed by the block's configuration, so each configuration is measured once, by any search on that machine.
+file per machine (host, CPU model, cores, LiteRT version) and block implementation (TABLE_FORMAT) under
+~/.cache/hrkeras/latency (or `folder`), keyed by the block's configuration, so each configuration is measured
+once, by any search on that machine.
 The rest of the network (stem, resizes, sums, classifier) is measured once per supernet row and input as the
 whole supernet's latency minus its blocks'. predicted(model) = rest + sum over blocks; it steers the search.
 The blocks measured alone miss what they cost in the whole network (caches, threads), by up to ~20% on half-
@@ -24,6 +25,7 @@ from hrkeras.utils.nested import leaf_layers
 from hrkeras.utils.timing import median_ms
 
 THREADS = 2
+TABLE_FORMAT = 2  # the search block's implementation (2: kernel paths merged); another one's table is not read
 DEFAULT_FOLDER = os.path.join("~", ".cache", "hrkeras", "latency")
 
 
@@ -58,7 +60,7 @@ def block_configs(model):
     layers, configs = {layer.name: layer for layer in leaf_layers(model)}, {}
     config = getattr(model, "backbone", model).get_config()
     for block, choice in hrnas_arch.architecture(model).items():
-        first = next((layers[n] for n in (f"{block}_ops_0_0_0", f"{block}_residual", f"{block}_transformer_down")
+        first = next((layers[n] for n in (f"{block}_expand_0", f"{block}_residual", f"{block}_transformer_down")
                       if n in layers), None)
         if first is None:  # an identity block reduced to its shortcut
             continue
@@ -84,7 +86,8 @@ class LatencyTable:
 
     def __init__(self, folder=None, runs=30, log=print):
         self.description, key = machine()
-        self.path = os.path.join(os.path.abspath(os.path.expanduser(folder or DEFAULT_FOLDER)), f"{key}.json")
+        folder = os.path.abspath(os.path.expanduser(folder or DEFAULT_FOLDER))
+        self.path = os.path.join(folder, f"{key}_v{TABLE_FORMAT}.json")
         self.runs, self.log = runs, log
         self.table = {"machine": self.description, "blocks": {}, "rest": {}}
         if os.path.exists(self.path):

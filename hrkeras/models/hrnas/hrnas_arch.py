@@ -26,7 +26,8 @@ from hrkeras.utils.nested import leaf_layers
 
 FORMAT = "hrkeras.hrnas.arch/1"
 # Channel (token) axis of each weight of the layers a keep selection slices; None = copied whole.
-_PATH_AXES = {"0_0": (3,), "0_1": (0, 0, 0, 0), "1_0": (2,), "1_1": (0, 0, 0, 0), "2": (2,)}  # `ops.{p}.*`
+_PATH_AXES = {"1_0": (2,), "1_1": (0, 0, 0, 0)}  # `ops.{p}.1.*`: a path's depthwise conv and BN
+_MERGED_AXES = {"expand_0": (3,), "expand_1": (0, 0, 0, 0), "project": (2,)}  # every path's, concatenated
 _TOKEN_AXES = {"input_proj": (3,), "input_norm": (0, 0, 0, 0), "query_embed": (0,), "reverse_proj": (2,),
                "encoder_self_attn": (None, 0), "decoder_multihead_attn": (None, 0)}  # `transformer.*`
 
@@ -127,6 +128,12 @@ def compact_architecture(model, keep):
 
 def _source(name, keep, arch):
     """(source layer name, axis per weight, kept indices) of compact-network layer `name`."""
+    for part, axes in _MERGED_AXES.items():
+        block = name.removesuffix(f"_{part}")
+        if block != name and block in arch:  # the kept channels of every path, at the path's offset
+            hidden, _ = _full_keep(arch[block], keep.get(block, {}))
+            offsets = np.cumsum([0] + [len(h) for h in hidden])
+            return name, axes, np.concatenate([o + np.flatnonzero(h) for o, h in zip(offsets, hidden)])
     if "_ops_" in name:
         block, rest = name.split("_ops_", 1)
         p, _, part = rest.partition("_")

@@ -2,9 +2,11 @@
 
 Layer names follow the official state dict (dingmyu/HR-NAS `models/hrnet.py`,
 `models/mobilenet_base.py`) with "." -> "_": a block at `features.4.branches.1.0`
-has `..._ops_{p}_0_{0,1}` (1x1 expand conv, BN), `..._ops_{p}_1_{0,1}` (kxk
-depthwise conv, BN), `..._ops_{p}_2` (1x1 project), `..._pw_bn`, `..._residual`
-and `..._transformer_*`.
+has `..._ops_{p}_1_{0,1}` (kxk depthwise conv, BN of kernel path p), `..._pw_bn`,
+`..._residual` and `..._transformer_*`. The kernel paths' 1x1 convolutions run
+merged: `..._expand_{0,1}` (1x1 expand conv, BN) holds every path's `ops.{p}.0.*`
+and `..._project` every path's `ops.{p}.2`, concatenated in path order
+(hrkeras.checkpoints.keys merges the official tensors on import).
 """
 import math
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from keras import layers
 from hrkeras.layers.conv import conv
 from hrkeras.layers.grouped import GroupedConv2D
 from hrkeras.layers.resize import Resize
+from hrkeras.layers.shuffle import ChannelSplit
 
 from .hrnas_transformer import LightweightTransformer
 
@@ -47,6 +50,12 @@ class SearchBlock:
     when s == 1 and C_in == C_out (through the lightweight transformer when it
     has tokens), else a strided 1x1 conv grouped by gcd(C_in, C_out). No
     activation after the sum. A block with no kernel left is its residual path.
+
+    The paths' expand convs (and BNs) run as one conv over their concatenated
+    outputs, split for the depthwise convs, and the sum of their projections as
+    one conv over the concatenated depthwise outputs: the same function in
+    about half the kernels (a training step of a searched network, launch-bound
+    on a CPU, takes ~0.7x the time; docs/hrnas_search.md).
     """
 
     def __init__(self, out_channels, stride, choice, bn, name):
@@ -56,14 +65,21 @@ class SearchBlock:
         self.bn = bn
         self.name = name
 
+    def _paths(self, x):
+        """The summed kernel paths before `pw_bn`: [N,H,W,C_in] -> [N,H/s,W/s,C_out]."""
+        name, hidden = self.name, self.choice.hidden_channels
+        y = conv_bn_act(x, sum(hidden), 1, f"{name}_expand", self.bn)
+        parts = ChannelSplit(hidden, name=f"{name}_split")(y) if len(hidden) > 1 else [y]
+        parts = [conv_bn_act(part, h, k, f"{name}_ops_{p}_1", self.bn, strides=self.stride, depthwise=True,
+                             act=False)
+                 for p, (part, k, h) in enumerate(zip(parts, self.choice.kernel_sizes, hidden))]
+        y = parts[0] if len(parts) == 1 else layers.Concatenate(name=f"{name}_paths")(parts)
+        y = layers.ReLU(name=f"{name}_paths_relu")(y)
+        return conv(y, self.out_channels, 1, f"{name}_project")
+
     def __call__(self, x):
         name, c_in = self.name, x.shape[-1]
         identity = self.stride == 1 and c_in == self.out_channels
-        paths = []
-        for p, (k, hidden) in enumerate(zip(self.choice.kernel_sizes, self.choice.hidden_channels)):
-            y = conv_bn_act(x, hidden, 1, f"{name}_ops_{p}_0", self.bn)
-            y = conv_bn_act(y, hidden, k, f"{name}_ops_{p}_1", self.bn, strides=self.stride, depthwise=True)
-            paths.append(conv(y, self.out_channels, 1, f"{name}_ops_{p}_2"))
         if identity:
             shortcut = x
             if self.choice.num_tokens:
@@ -71,10 +87,9 @@ class SearchBlock:
         else:
             shortcut = GroupedConv2D(self.out_channels, 1, strides=self.stride, groups=math.gcd(c_in, self.out_channels),
                                      use_bias=False, name=f"{name}_residual")(x)
-        if not paths:
+        if not self.choice.kernel_sizes:
             return shortcut
-        y = paths[0] if len(paths) == 1 else layers.Add(name=f"{name}_sum")(paths)
-        y = batch_norm(y, f"{name}_pw_bn", self.bn)
+        y = batch_norm(self._paths(x), f"{name}_pw_bn", self.bn)
         return layers.Add(name=f"{name}_add")([shortcut, y])
 
 
