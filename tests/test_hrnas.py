@@ -61,6 +61,17 @@ def test_official_state_dict_imports_strictly_and_reproduces_outputs(case):
         assert all(e <= TOLERANCE for e in feature_errs.values()), feature_errs
 
 
+def test_a_checkpoint_missing_a_kernel_path_is_refused_by_name():
+    """Per-path tensors merge only as paths 0, 1, ... (hrkeras.checkpoints.keys): a gap is named, nothing loads."""
+    io, config, checkpoint = load_case(FIXTURES, "hrnas_pose_official")
+    state = {k: v for k, v in hrkeras.read_state_dict(checkpoint).items() if not k.startswith("transform.ops.1.0.0.")}
+    model = build(config)
+    before = [w.numpy() for w in model.weights]
+    with pytest.raises(ValueError, match=r"kernel paths \[0, 2\] of transform\.ops\.\*\.0\.0\.weight"):
+        hrkeras.load_checkpoint(model, state)
+    assert all(np.array_equal(a, w.numpy()) for a, w in zip(before, model.weights))
+
+
 def test_params_and_macs_equal_the_official_code(case):
     """Parameters (without the never-run `bns`) exactly; MACs incl. attention = FlopCounter / 2."""
     _, config, model, _ = case
