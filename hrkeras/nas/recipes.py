@@ -15,12 +15,12 @@ COCO_SEARCH = (
 # The synthetic pose search on a 2-core CPU (docs/hrnas_search.md). The official supernet row at 128x96 is
 # ~1.5 GMACs (30x Lite-HRNet-18), 2/3 of it in the head block; this row keeps the official block counts at half
 # the widths, expansion 2 (not 4), kernels 3/5/7 and 16-token transformers: 288.6 MMACs (5.8x Lite-HRNet-18's
-# 49.7 M at 128x96), 3.73 M params. Measured on the 2-core machine under load: 1.43 s a step of 16 (600 steps:
-# ~14 min for the first epoch), ~200 s to trace. It shrinks after each of the first 4 epochs (geometrically
-# to the budget: ~0.66x a shrink for Lite-HRNet-18's MACs), then trains the result. Run to Lite-HRNet-18's
-# MACs, rho 1e-5 drove units dead faster than the path asked (288.6 -> 120.6 -> 52.7 -> 49.6 MMACs, done after
-# 3 shrinks); a step still takes 1.10 s at 49.6 MMACs (kernel-launch bound: all blocks and paths stay), so
-# the whole search takes ~80 min on a quiet 2-core machine (docs/hrnas_search.md).
+# 49.7 M at 128x96), 3.73 M params. Measured on the 2-core machine with a training job beside it: 0.81 s a step
+# of 16 (600 steps: ~8 min for the first epoch), ~150 s to trace. It shrinks after each of the first 4 epochs
+# (geometrically to the budget: ~0.66x a shrink for Lite-HRNet-18's MACs), then trains the result. Run to
+# Lite-HRNet-18's MACs, rho 1e-5 drove units dead faster than the path asked (288.6 -> 120.6 -> 52.7 -> 49.6
+# MMACs, done after 3 shrinks); the steps fall far less than the MACs (kernel-launch bound: every block keeps
+# its paths; docs/hrnas_search.md).
 NARROW_STAGES = [[1, [1], [12]], [2, [2, 2], [10, 18]], [3, [2, 2, 3], [10, 18, 36]],
                  [4, [2, 2, 3, 4], [10, 18, 36, 72]], [4, [2, 2, 3, 4], [10, 18, 36, 72]]]
 SYNTHETIC_SEARCH = (
