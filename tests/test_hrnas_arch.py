@@ -54,7 +54,7 @@ def test_masking_equals_removing(supernet, kind, tmp_path):
     compact = hrkeras.create_model("hrnas", arch=str(path), task=config["task"], input_shape=config["input_shape"],
                                    num_classes=config["num_classes"], head_kwargs={"last_channel": config["last_channel"]},
                                    bn_momentum=0.01, bn_epsilon=1e-3)
-    assert hrnas_arch.architecture(compact) == arch
+    assert hrnas_arch.architecture(compact) == arch and compact.name == "hrnas"  # a searched network, not the supernet
     hrnas_arch.transfer_weights(model, compact, keep)
     masked = model.__class__.from_config(model.get_config())
     masked.set_weights(model.get_weights())

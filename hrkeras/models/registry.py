@@ -64,19 +64,20 @@ def create_model(name, task="pose", input_shape=None, num_keypoints=None, num_cl
     if (name == HRNAS_ARCH_MODEL) != (arch is not None):
         raise UsageError(f"arch= goes with the model name {HRNAS_ARCH_MODEL!r} only",
                          fix=f'hrkeras.create_model("{HRNAS_ARCH_MODEL}", arch="arch.json", task=...)')
+    row = name  # the variant row built; the model keeps `name`
     if arch is not None:  # the supernet's row with the architecture's blocks
         overrides, blocks = load_arch(arch)
-        name, kwargs = "hrnas_supernet", {**overrides, **kwargs, "arch": blocks}
-    family = get_family(name)
+        row, kwargs = "hrnas_supernet", {**overrides, **kwargs, "arch": blocks}
+    family = get_family(row)
     if is_tag(weights):
-        entry = find_entry(name, task, weights)
+        entry = find_entry(row, task, weights)
         weights = fetch(entry, cache_dir)  # before building: offline fails fast
         input_shape = input_shape or (*entry.input_size, 3)
         if task == "pose":
             num_keypoints = num_keypoints or entry.num_outputs
         elif task in ("classification", "segmentation"):
             num_classes = num_classes or entry.num_outputs
-    backbone = create_backbone(name, task, input_shape, **kwargs)
+    backbone = create_backbone(row, task, input_shape, **kwargs)
     head_kwargs = dict(head_kwargs or {})
     if task == "backbone":
         model = backbone
