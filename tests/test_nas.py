@@ -280,6 +280,14 @@ def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, 
     compact = get_task(config).build_model(search.arch_config(hrnas_arch.arch_file(model, keep)))
     assert abs(curve.measure(compact) / target - 1) <= 0.02
     del curve.measure
+    full = count_macs(model)
+    floored = lambda m: 2.0 + 2.0 * count_macs(m) / full  # noqa: E731  (half the supernet's ms does not shrink)
+    search = Search(config, SearchSettings(budget_ms=2.8, threshold=10.0), latency=floored)
+    search.attach(model)  # every unit "dead": only the budget holds the shrink back
+    assert search.budget(model) == pytest.approx(0.7 * full)  # proportional: 0.7x, but 2.8 ms leaves 0.4x
+    budget, keep, macs = search.plan(model, 1, 4)[:3]  # the first of 4 shrinks would end there: refined first
+    compact = get_task(config).build_model(search.arch_config(hrnas_arch.arch_file(model, keep)))
+    assert abs(floored(compact) / 2.8 - 1) <= 0.02 and macs <= budget
     with pytest.raises(UsageError, match="below what no search can remove"):
         Search(config, SearchSettings(budget_macs=1e3)).attach(model)
     curve.floor_ms = lambda: 0.5

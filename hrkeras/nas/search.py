@@ -11,8 +11,8 @@ ever goes under B; a shrink that lands within `tolerance` above B cuts on to B, 
 the search stops shrinking, turns the penalty off and trains that architecture to the end: the result ends in
 [B - one unit, B], never over the budget. A latency budget (budget_ms) is steered the same way through a MACs
 budget re-derived at each shrink from the latency model: B = MACs now x budget_ms / predicted ms now
-(hrkeras.nas.latency); at the last shrink the network B would leave is converted and timed whole, and B
-corrected, until it meets budget_ms.
+(hrkeras.nas.latency); at the last shrink, and at any shrink that estimate would end the search, the network B
+would leave is converted and timed whole, and B corrected, until it meets budget_ms.
 
 The architecture, rho and the shrink history live in every checkpoint (`state()`): a resumed search rebuilds
 the checkpoint's architecture before loading its weights.
@@ -147,6 +147,26 @@ class Search:
                 budget = max(b1 + (s.budget_ms - ms1) * slope, self.costs.fixed)
         return budget
 
+    def plan(self, model, k, last):
+        """Shrink k of `last`: (MACs budget, units to keep, MACs kept, dead, cut). Dead units go first, then cuts
+        to the geometric path's target; a shrink that lands within `tolerance` above the budget cuts on to it.
+        A latency budget's first estimate is proportional, which over-states the MACs it allows while part of
+        the latency (stem, resizes, head) does not shrink with them: a shrink it would call the last is planned
+        again on the budget refined on the network it leaves, as at the last shrink."""
+        s, importance = self.settings, hrnas_arch.importance(model)
+
+        def at(budget):
+            target = max(budget, self.initial_macs * (budget / self.initial_macs) ** (k / last)) if budget else 0.0
+            keep, macs, dead, forced = select(importance, self.costs, self.counts, s.threshold, budget, target)
+            if budget and budget < macs <= budget * (1 + s.tolerance):  # close enough to stop: end at the budget
+                keep, macs, dead, forced = select(importance, self.costs, self.counts, s.threshold, budget, budget)
+            return budget, keep, macs, dead, forced
+
+        planned = at(self.budget(model, final=k >= last))
+        if s.budget_ms and k < last and planned[2] <= planned[0] * (1 + s.tolerance):
+            planned = at(self.budget(model, final=True))
+        return planned
+
     def end_epoch(self, model, epoch, compile_model):
         """After epoch `epoch` (1-based): shrink if it is a shrink epoch; log. compile_model(model_fn) -> a
         compiled model (the trainer's build_model). Returns (model, stats for the epoch's history entry)."""
@@ -155,12 +175,7 @@ class Search:
         removed = (0, 0)
         if shrinking:
             k, last = epoch // s.shrink_every, self.shrink_epochs // s.shrink_every
-            budget = self.budget(model, final=k >= last)
-            target = max(budget, self.initial_macs * (budget / self.initial_macs) ** (k / last)) if budget else 0.0
-            importance = hrnas_arch.importance(model)
-            keep, macs, dead, forced = select(importance, self.costs, self.counts, s.threshold, budget, target)
-            if budget and budget < macs <= budget * (1 + s.tolerance):  # close enough to stop: end at the budget
-                keep, macs, dead, forced = select(importance, self.costs, self.counts, s.threshold, budget, budget)
+            budget, keep, macs, dead, forced = self.plan(model, k, last)
             if dead or forced:
                 def build(arch):
                     self.arch = arch
