@@ -288,6 +288,12 @@ def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, 
     budget, keep, macs = search.plan(model, 1, 4)[:3]  # the first of 4 shrinks would end there: refined first
     compact = get_task(config).build_model(search.arch_config(hrnas_arch.arch_file(model, keep)))
     assert abs(floored(compact) / 2.8 - 1) <= 0.02 and macs <= budget
+    step = lambda m: 11.0 if count_macs(m) >= 0.8 * full else 4.6 + 0.25 * count_macs(m) / full  # noqa: E731
+    search = Search(config, SearchSettings(budget_ms=6.0), latency=step)  # no network within 2% of 6 ms
+    search.attach(model)
+    keep = select(hrnas_arch.importance(model), search.costs, search.counts, 1e-3, *[search.budget(model, True)] * 2)[0]
+    compact = get_task(config).build_model(search.arch_config(hrnas_arch.arch_file(model, keep)))
+    assert 0.6 * full < count_macs(compact) < 0.8 * full  # the largest network timed under 6 ms, not beyond the step
     with pytest.raises(UsageError, match="below what no search can remove"):
         Search(config, SearchSettings(budget_macs=1e3)).attach(model)
     curve.floor_ms = lambda: 0.5

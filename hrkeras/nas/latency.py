@@ -22,9 +22,10 @@ from hrkeras.models.hrnas import hrnas_arch
 from hrkeras.models.hrnas.hrnas_layers import BlockChoice, SearchBlock
 from hrkeras.utils.atomic import write_json
 from hrkeras.utils.nested import leaf_layers
-from hrkeras.utils.timing import median_ms
+from hrkeras.utils.timing import rounds_ms
 
 THREADS = 2
+MEASURE_ROUNDS = 5  # a whole network's latency: the median of 5 rounds' medians, as benchmarks/ measure it
 TABLE_FORMAT = 2  # the search block's implementation (2: kernel paths merged); another one's table is not read
 DEFAULT_FOLDER = os.path.join("~", ".cache", "hrkeras", "latency")
 
@@ -45,14 +46,15 @@ def machine():
     return text, hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
-def tflite_ms(model, runs=30):
-    """Median ms of one batch-1 float32 TFLite inference of the Keras `model` (CPU interpreter, 2 threads)."""
+def tflite_ms(model, runs=30, rounds=1):
+    """Median ms of one batch-1 float32 TFLite inference of the Keras `model` (CPU interpreter, 2 threads): of
+    `runs` inferences, or the median of `rounds` such medians."""
     from hrkeras.convert.export import convert
     from hrkeras.convert.tflite_runner import TFLiteRunner
 
     runner = TFLiteRunner(convert(model, "float32"), "cpu", threads=THREADS)
     x = np.random.default_rng(0).standard_normal((1, *model.input.shape[1:])).astype(np.float32)
-    return median_ms(runner, x, runs)
+    return rounds_ms(runner, x, runs, rounds)
 
 
 def block_configs(model):
@@ -140,5 +142,5 @@ def latency_model(config, folder=None, log=print):
         return floor_ms() + table.blocks_ms(model)
 
     predict.table, predict.floor_ms = table, floor_ms
-    predict.measure = lambda model: tflite_ms(model, table.runs)  # the whole network, converted and timed
+    predict.measure = lambda model: tflite_ms(model, table.runs, MEASURE_ROUNDS)  # the whole network, converted
     return predict

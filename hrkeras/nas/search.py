@@ -34,7 +34,7 @@ from hrkeras.models.hrnas.hrnas_variants import HRNAS_ARCH_MODEL
 from hrkeras.training.tasks import get_task
 
 
-REFINE = 4  # latency-budget refinements at the last shrink
+REFINE = 5  # latency-budget refinements at the last shrink
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,28 +124,33 @@ class Search:
     def budget(self, model, final=False):
         """The MACs budget now. From budget_ms: MACs now x budget_ms / predicted ms now; for the `final` shrink
         refined up to REFINE times on the network that budget would leave (built, and timed whole where the
-        latency model can `measure`, else predicted), by the secant through the last two (MACs, ms) tried (the
-        first step proportional), until that network is within `tolerance` of budget_ms."""
+        latency model can `measure`, else predicted) until that network is within `tolerance` of budget_ms:
+        proportional steps until networks on both sides of budget_ms were timed, then interpolation between the
+        closest two (latency is neither proportional nor even monotonic in MACs: a transformer or a kernel path
+        that dies saves kernels, whatever its MACs). If none comes within the tolerance, the largest network
+        timed under budget_ms is the budget."""
         s = self.settings
         if not s.budget_ms:
             return s.budget_macs or 0.0
         budget = self.costs.macs(self.counts) * s.budget_ms / self.latency(model)
         importance, timed = hrnas_arch.importance(model), getattr(self.latency, "measure", self.latency)
-        tried = []
+        under, over = None, None  # (MACs left, ms, budget) of the largest network timed under, the smallest over
         for _ in range(REFINE if final else 0):
-            keep = select(importance, self.costs, self.counts, s.threshold, budget, budget)[0]
+            keep, macs = select(importance, self.costs, self.counts, s.threshold, budget, budget)[:2]
             ms = timed(get_task(self.config).build_model(self.arch_config(hrnas_arch.arch_file(model, keep))))
             self.log(f"latency budget: {budget / 1e6:.2f} MMACs leaves {ms:.2f} ms (budget {s.budget_ms:g} ms)")
             if abs(ms / s.budget_ms - 1) <= s.tolerance:
-                break
-            tried.append((budget, ms))
-            if len(tried) == 1:
-                budget *= s.budget_ms / ms
+                return budget
+            if ms < s.budget_ms:
+                under = max(under or (macs, ms, budget), (macs, ms, budget))
             else:
-                (b0, ms0), (b1, ms1) = tried[-2:]
-                slope = (b1 - b0) / (ms1 - ms0) if ms1 != ms0 else b1 / ms1
-                budget = max(b1 + (s.budget_ms - ms1) * slope, self.costs.fixed)
-        return budget
+                over = min(over or (macs, ms, budget), (macs, ms, budget))
+            if under and over:
+                (m0, ms0, _), (m1, ms1, _) = under, over
+                budget = m0 + (m1 - m0) * (s.budget_ms - ms0) / (ms1 - ms0)
+            else:
+                budget = max(macs * s.budget_ms / ms, self.costs.fixed)
+        return under[2] if under else budget
 
     def plan(self, model, k, last):
         """Shrink k of `last`: (MACs budget, units to keep, MACs kept, dead, cut). Dead units go first, then cuts

@@ -14,3 +14,8 @@ def median_ms(fn, x, runs, warmup=3):
         fn(x)
         times.append(time.perf_counter() - began)
     return 1000 * float(np.median(times))
+
+
+def rounds_ms(fn, x, runs, rounds):
+    """Median over `rounds` of median_ms(fn, x, runs): one busy moment of a shared machine moves one round."""
+    return float(np.median([median_ms(fn, x, runs) for _ in range(rounds)]))
