@@ -6,7 +6,7 @@ from hrkeras.cli.args import add_command, macs_count, positive_float, positive_i
 EXAMPLES = """examples:
   hrkeras search --config hrnas_search_synthetic_128x96 --budget-macs 40M --out arch.json
   hrkeras search --config hrnas_search_synthetic_128x96 --budget-macs 40M --out arch.json --resume   # after a kill
-  hrkeras search --config hrnas_search_synthetic_128x96 --budget-ms 6 --out arch.json   # TFLite CPU ms on this machine
+  hrkeras search --config hrnas_search_synthetic_128x96 --budget-ms 4.5 --out arch.json # TFLite CPU ms on this machine
   hrkeras search --config hrnas_search_synthetic_128x96 --budget-macs 40M --no-transformer --out cnn.json
   hrkeras train --config hrnas_search_synthetic_128x96 --arch arch.json               # retrain the result"""
 

@@ -34,7 +34,7 @@ from hrkeras.models.hrnas.hrnas_variants import HRNAS_ARCH_MODEL
 from hrkeras.training.tasks import get_task
 
 
-REFINE = 5  # latency-budget refinements at the last shrink
+REFINE = 5  # networks timed whole when a latency budget is refined
 
 
 @dataclasses.dataclass(frozen=True)
