@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 import bench_common
-from tflite_latency import median_ms
+from hrkeras.utils.timing import median_ms
 
 BRANCHES = [(40, (64, 48)), (80, (32, 24)), (160, (16, 12)), (320, (8, 6))]
 DEPTH = 20

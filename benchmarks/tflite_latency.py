@@ -20,16 +20,7 @@ import sys
 import numpy as np
 
 import bench_common
-from hrkeras.utils.timing import median_ms
-
-
-def interleaved_ms(fns, x, runs, rounds):
-    """{key: median ms} of each fn, timed in `rounds` alternating rounds of `runs` calls (median of medians)."""
-    medians = {key: [] for key in fns}
-    for _ in range(rounds):
-        for key, fn in fns.items():
-            medians[key].append(median_ms(fn, x, runs))
-    return {key: float(np.median(m)) for key, m in medians.items()}
+from hrkeras.utils.timing import interleaved_ms
 
 
 def int8_model(model, threads):

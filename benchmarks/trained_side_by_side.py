@@ -11,7 +11,6 @@ import json
 import os
 
 import bench_common
-from tflite_latency import interleaved_ms
 
 
 def trained_run(workdir):
@@ -39,6 +38,7 @@ def main():
     from hrkeras.complexity import count_macs, count_params
     from hrkeras.convert.export import convert
     from hrkeras.convert.tflite_runner import TFLiteRunner
+    from hrkeras.utils.timing import interleaved_ms
 
     print(f"machine: {bench_common.machine()}")
     rows, runners = [], {}

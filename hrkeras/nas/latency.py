@@ -22,7 +22,7 @@ from hrkeras.models.hrnas import hrnas_arch
 from hrkeras.models.hrnas.hrnas_layers import BlockChoice, SearchBlock
 from hrkeras.utils.atomic import write_json
 from hrkeras.utils.nested import leaf_layers
-from hrkeras.utils.timing import rounds_ms
+from hrkeras.utils.timing import interleaved_ms
 
 THREADS = 2
 MEASURE_ROUNDS = 5  # a whole network's latency: the median of 5 rounds' medians, as benchmarks/ measure it
@@ -54,7 +54,7 @@ def tflite_ms(model, runs=30, rounds=1):
 
     runner = TFLiteRunner(convert(model, "float32"), "cpu", threads=THREADS)
     x = np.random.default_rng(0).standard_normal((1, *model.input.shape[1:])).astype(np.float32)
-    return rounds_ms(runner, x, runs, rounds)
+    return interleaved_ms({"model": runner}, x, runs, rounds)["model"]
 
 
 def block_configs(model):

@@ -16,6 +16,12 @@ def median_ms(fn, x, runs, warmup=3):
     return 1000 * float(np.median(times))
 
 
-def rounds_ms(fn, x, runs, rounds):
-    """Median over `rounds` of median_ms(fn, x, runs): one busy moment of a shared machine moves one round."""
-    return float(np.median([median_ms(fn, x, runs) for _ in range(rounds)]))
+
+def interleaved_ms(fns, x, runs, rounds):
+    """{key: median ms} of each fn, timed in `rounds` alternating rounds of `runs` calls (median of medians):
+    a busy moment of a shared machine, or a drift in its speed, moves one round, and weighs on every fn alike."""
+    medians = {key: [] for key in fns}
+    for _ in range(rounds):
+        for key, fn in fns.items():
+            medians[key].append(median_ms(fn, x, runs))
+    return {key: float(np.median(m)) for key, m in medians.items()}
