@@ -228,6 +228,24 @@ def test_search_cli_help_and_budget_parsing(capsys):
     assert "hrnas_search_synthetic_128x96" in capsys.readouterr().err
 
 
+def test_search_cli_rho_overrides_the_recipe(monkeypatch, capsys):
+    from hrkeras.cli.main import main
+    from hrkeras.errors import UsageError
+
+    seen = []
+
+    def record(config, settings, *args, **kwargs):
+        seen.append(settings)
+        raise UsageError("stopped by the test", fix="none needed")
+
+    monkeypatch.setattr("hrkeras.nas.run.run_search", record)
+    command = ["search", "--config", "hrnas_search_synthetic_128x96", "--out", "a.json", "--budget-macs", "50M"]
+    assert main(command + ["--rho", "2.5e-6"]) == 1 and main(command) == 1
+    assert [s.rho for s in seen] == [2.5e-6, 1e-5]
+    assert main(command + ["--rho", "-1"]) == 1 and len(seen) == 2
+    assert "--rho" in capsys.readouterr().err
+
+
 def test_latency_table_measures_each_block_once(tmp_path, monkeypatch):
     from hrkeras.nas import latency
     from hrkeras.nas.latency import LatencyTable, block_configs

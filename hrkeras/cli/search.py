@@ -31,6 +31,9 @@ def add_parser(sub):
     p.add_argument("--no-transformer", action="store_true",
                    help="search a supernet without the lightweight transformers (the convolutional units only: "
                         "what the transformers add, measured)")
+    p.add_argument("--rho", type=positive_float, metavar="R",
+                   help="the penalty's weight after its warm-up (default: the recipe's; smaller lets units die "
+                        "later, and the search cuts the lowest |gamma| per MAC to keep to its path)")
     p.add_argument("--epochs", type=positive_int, help="override the recipe's epochs")
     p.add_argument("--synthetic-images", type=positive_int, nargs=2, metavar=("TRAIN", "VAL"),
                    help="override the synthetic dataset's image counts")
@@ -52,7 +55,8 @@ def run(args):
     config = config.replace(**{k: v for k, v in overrides.items() if v is not None})
     if args.no_transformer:
         config = config.replace(model_kwargs={**config.model_kwargs, "use_transformer": False})
-    settings = settings.replace(budget_macs=args.budget_macs, budget_ms=args.budget_ms)
+    settings = settings.replace(budget_macs=args.budget_macs, budget_ms=args.budget_ms,
+                                rho=args.rho or settings.rho)
     latency = None
     if args.budget_ms:
         from hrkeras.nas.latency import latency_model
