@@ -30,7 +30,8 @@ def main():
     p.add_argument("runs", nargs="+", metavar="RUN", help="hrkeras train workdirs; ratios are to the first")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--runs-per-round", type=int, default=30)
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--pause", type=float, default=3.0, help="seconds between rounds")
     args = p.parse_args()
     bench_common.set_tensorflow_threads(args.threads)
     import numpy as np
@@ -38,7 +39,7 @@ def main():
     from hrkeras.complexity import count_macs, count_params
     from hrkeras.convert.export import convert
     from hrkeras.convert.tflite_runner import TFLiteRunner
-    from hrkeras.utils.timing import interleaved_ms
+    from hrkeras.utils.timing import round_medians
 
     print(f"machine: {bench_common.machine()}")
     rows, runners = [], {}
@@ -51,14 +52,17 @@ def main():
     if len(shapes) > 1:
         raise SystemExit(f"the runs' models take different inputs {sorted(shapes)}: compare models of one size")
     x = np.random.default_rng(0).standard_normal((1, *shapes.pop())).astype(np.float32)
-    ms = interleaved_ms(runners, x, args.runs_per_round, args.rounds)
-    print(f"TFLite float32, batch 1, {args.threads} threads, median of {args.rounds} rounds' medians of "
-          f"{args.runs_per_round} runs")
-    print(f"{'run':34s} {'model':20s} {'OKS AP':>7s} {'params':>10s} {'MMACs':>8s} {'ms':>7s}  ratios to the first "
-          "(AP, MACs, ms)")
+    rounds = round_medians(runners, x, args.runs_per_round, args.rounds, args.pause)
+    ms, lowest = ({k: float(f(m)) for k, m in rounds.items()} for f in (np.median, np.min))
+    print(f"TFLite float32, batch 1, {args.threads} threads, {args.rounds} alternating rounds of {args.runs_per_round} "
+          f"runs, {args.pause:g} s apart: the median of the rounds' medians (ms) and the lowest (low ms, what "
+          "hrkeras search --budget-ms measures)")
+    print(f"{'run':34s} {'model':20s} {'OKS AP':>7s} {'params':>10s} {'MMACs':>8s} {'ms':>7s} {'low ms':>7s}  ratios "
+          "to the first (AP, MACs, ms)")
     first = rows[0]
     for workdir, name, _, ap, params, macs in rows:
-        print(f"{workdir[-34:]:34s} {name[:20]:20s} {ap:7.3f} {params:10,d} {macs / 1e6:8.2f} {ms[workdir]:7.2f}  "
+        print(f"{workdir[-34:]:34s} {name[:20]:20s} {ap:7.3f} {params:10,d} {macs / 1e6:8.2f} {ms[workdir]:7.2f} "
+              f"{lowest[workdir]:7.2f}  "
               f"{ap / first[3]:.3f} {macs / first[5]:.3f} {ms[workdir] / ms[first[0]]:.3f}", flush=True)
 
 

@@ -25,7 +25,9 @@ from hrkeras.utils.nested import leaf_layers
 from hrkeras.utils.timing import interleaved_ms
 
 THREADS = 2
-MEASURE_ROUNDS = 5  # a whole network's latency: the median of 5 rounds' medians, as benchmarks/ measure it
+# A whole network's latency: the lowest of 7 rounds' medians, rounds 3 s apart, the machine undisturbed
+# (hrkeras.utils.timing.interleaved_ms); benchmarks/trained_side_by_side.py times it afterwards the same way.
+MEASURE_ROUNDS, MEASURE_PAUSE = 7, 3.0
 TABLE_FORMAT = 2  # the search block's implementation (2: kernel paths merged); another one's table is not read
 DEFAULT_FOLDER = os.path.join("~", ".cache", "hrkeras", "latency")
 
@@ -46,15 +48,15 @@ def machine():
     return text, hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
-def tflite_ms(model, runs=30, rounds=1):
+def tflite_ms(model, runs=30, rounds=1, pause=0.0):
     """Median ms of one batch-1 float32 TFLite inference of the Keras `model` (CPU interpreter, 2 threads): of
-    `runs` inferences, or the median of `rounds` such medians."""
+    `runs` inferences, or the lowest of `rounds` such medians, `pause` seconds apart."""
     from hrkeras.convert.export import convert
     from hrkeras.convert.tflite_runner import TFLiteRunner
 
     runner = TFLiteRunner(convert(model, "float32"), "cpu", threads=THREADS)
     x = np.random.default_rng(0).standard_normal((1, *model.input.shape[1:])).astype(np.float32)
-    return interleaved_ms({"model": runner}, x, runs, rounds)["model"]
+    return interleaved_ms({"model": runner}, x, runs, rounds, pause, np.min)["model"]
 
 
 def block_configs(model):
@@ -142,5 +144,5 @@ def latency_model(config, folder=None, log=print):
         return floor_ms() + table.blocks_ms(model)
 
     predict.table, predict.floor_ms = table, floor_ms
-    predict.measure = lambda model: tflite_ms(model, table.runs, MEASURE_ROUNDS)  # the whole network, converted
+    predict.measure = lambda model: tflite_ms(model, table.runs, MEASURE_ROUNDS, MEASURE_PAUSE)  # whole, converted
     return predict
