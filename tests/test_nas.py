@@ -228,6 +228,16 @@ def test_search_cli_help_and_budget_parsing(capsys):
     assert "hrnas_search_synthetic_128x96" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name, mmacs", [("hrnas_search_synthetic_128x96", 288.62),
+                                         ("hrnas_search_synthetic_wide_128x96", 449.61)])
+def test_synthetic_search_rows_are_the_documented_size(name, mmacs):
+    from hrkeras.nas.recipes import get_search
+    from hrkeras.training.tasks import get_task
+
+    config, _ = get_search(name)
+    assert count_macs(get_task(config).build_model(config)) / 1e6 == pytest.approx(mmacs, abs=0.01)
+
+
 def test_search_cli_rho_overrides_the_recipe(monkeypatch, capsys):
     from hrkeras.cli.main import main
     from hrkeras.errors import UsageError

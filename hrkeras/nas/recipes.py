@@ -1,4 +1,6 @@
 """Named searches: (training recipe on the HR-NAS supernet, SearchSettings). Names as the training recipes'."""
+import dataclasses
+
 from hrkeras.nas.search import SearchSettings
 from hrkeras.training.configs import PoseConfig
 from hrkeras.training.recipes import _LIGHT
@@ -33,7 +35,19 @@ SYNTHETIC_SEARCH = (
     SearchSettings(rho=1e-5, warmup_steps=600, threshold=1e-3, shrink_every=1, shrink_epochs=4),
 )
 
-SEARCHES = {config.name: (config, settings) for config, settings in (COCO_SEARCH, SYNTHETIC_SEARCH)}
+# The same search on a row twice as wide at 1/4 resolution (branches 20/30/48/72 instead of 10/18/36/72; 449.6
+# MMACs, 4.42 M params): the narrow row's searched networks keep a 10-channel high-resolution branch, against
+# Lite-HRNet-18's 40, and none of them reached its AP at its MACs (docs/hrnas_search.md).
+WIDE_STAGES = [[1, [1], [20]], [2, [2, 2], [20, 30]], [3, [2, 2, 3], [20, 30, 48]],
+               [4, [2, 2, 3, 4], [20, 30, 48, 72]], [4, [2, 2, 3, 4], [20, 30, 48, 72]]]
+SYNTHETIC_WIDE_SEARCH = (
+    dataclasses.replace(SYNTHETIC_SEARCH[0], name="hrnas_search_synthetic_wide_128x96",
+                        model_kwargs={**SYNTHETIC_SEARCH[0].model_kwargs, "stages": WIDE_STAGES}),
+    SYNTHETIC_SEARCH[1],
+)
+
+SEARCHES = {config.name: (config, settings)
+            for config, settings in (COCO_SEARCH, SYNTHETIC_SEARCH, SYNTHETIC_WIDE_SEARCH)}
 
 
 def get_search(name):
