@@ -4,7 +4,11 @@ with ratios to the first run. For the HR-NAS comparison (docs/hrnas_search.md):
 
     python benchmarks/trained_side_by_side.py runs/litehrnet_18 runs/hrnas_searched runs/hrnas_searched_cnn
 
-Each RUN is a `hrkeras train` workdir: RUN/model.keras and RUN/history.json (its last evaluation).
+Each RUN is a `hrkeras train` workdir: RUN/model.keras and RUN/history.json (its last evaluation). A RUN may
+also be an architecture file from `hrkeras search` (ARCH.json) or a model name (litehrnet_18): built at --size,
+untrained, for the parameters, MACs and latency alone (weights do not change float32 speed):
+
+    python benchmarks/trained_side_by_side.py litehrnet_18 arch.json
 """
 import argparse
 import json
@@ -13,10 +17,15 @@ import os
 import bench_common
 
 
-def trained_run(workdir):
-    """(model, OKS AP) of a training workdir: its model.keras and its last evaluation."""
+def trained_run(workdir, size):
+    """(model, OKS AP) of a training workdir: its model.keras and its last evaluation; of an architecture file or
+    a model name: the untrained pose model at `size` (H, W), AP None."""
+    import hrkeras
     from hrkeras.training.pose_model import load_keras_file
 
+    if not os.path.isdir(workdir):
+        name, kwargs = ("hrnas", {"arch": workdir}) if workdir.endswith(".json") else (workdir, {})
+        return hrkeras.create_model(name, task="pose", input_shape=(*size, 3), **kwargs), None
     with open(os.path.join(workdir, "history.json")) as f:
         history = json.load(f)
     evaluated = [entry for entry in history if "val" in entry]
@@ -27,7 +36,10 @@ def trained_run(workdir):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("runs", nargs="+", metavar="RUN", help="hrkeras train workdirs; ratios are to the first")
+    p.add_argument("runs", nargs="+", metavar="RUN",
+                   help="hrkeras train workdirs, ARCH.json files or model names; ratios are to the first")
+    p.add_argument("--size", type=int, nargs=2, default=(128, 96), metavar=("H", "W"),
+                   help="the input of ARCH.json files and model names")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--runs-per-round", type=int, default=30)
     p.add_argument("--rounds", type=int, default=7)
@@ -44,7 +56,7 @@ def main():
     print(f"machine: {bench_common.machine()}")
     rows, runners = [], {}
     for workdir in args.runs:
-        model, ap = trained_run(workdir)
+        model, ap = trained_run(workdir, args.size)
         shape = tuple(model.input.shape[1:])
         runners[workdir] = TFLiteRunner(convert(model, "float32"), "cpu", threads=args.threads)
         rows.append((workdir, model.name, shape, ap, count_params(model), count_macs(model)))
@@ -61,9 +73,10 @@ def main():
           "to the first (AP, MACs, ms)")
     first = rows[0]
     for workdir, name, _, ap, params, macs in rows:
-        print(f"{workdir[-34:]:34s} {name[:20]:20s} {ap:7.3f} {params:10,d} {macs / 1e6:8.2f} {ms[workdir]:7.2f} "
-              f"{lowest[workdir]:7.2f}  "
-              f"{ap / first[3]:.3f} {macs / first[5]:.3f} {ms[workdir] / ms[first[0]]:.3f}", flush=True)
+        ap_text = "-" if ap is None else f"{ap:.3f}"
+        ap_ratio = "-" if ap is None or first[3] is None else f"{ap / first[3]:.3f}"
+        print(f"{workdir[-34:]:34s} {name[:20]:20s} {ap_text:>7s} {params:10,d} {macs / 1e6:8.2f} {ms[workdir]:7.2f} "
+              f"{lowest[workdir]:7.2f}  {ap_ratio} {macs / first[5]:.3f} {ms[workdir] / ms[first[0]]:.3f}", flush=True)
 
 
 if __name__ == "__main__":
