@@ -36,7 +36,7 @@ SYNTHETIC_SEARCH = (
 )
 
 # The same search on a row twice as wide at 1/4 resolution (branches 20/30/48/72 instead of 10/18/36/72; 449.6
-# MMACs, 4.42 M params): the narrow row's searched networks keep a 10-channel high-resolution branch, against
+# MMACs, 4.35 M params): the narrow row's searched networks keep a 10-channel high-resolution branch, against
 # Lite-HRNet-18's 40, and none of them reached its AP at its MACs (docs/hrnas_search.md).
 WIDE_STAGES = [[1, [1], [20]], [2, [2, 2], [20, 30]], [3, [2, 2, 3], [20, 30, 48]],
                [4, [2, 2, 3, 4], [20, 30, 48, 72]], [4, [2, 2, 3, 4], [20, 30, 48, 72]]]
