@@ -1,6 +1,4 @@
 """Named searches: (training recipe on the HR-NAS supernet, SearchSettings). Names as the training recipes'."""
-import dataclasses
-
 from hrkeras.nas.search import SearchSettings
 from hrkeras.training.configs import PoseConfig
 from hrkeras.training.recipes import _LIGHT
@@ -41,8 +39,8 @@ SYNTHETIC_SEARCH = (
 WIDE_STAGES = [[1, [1], [20]], [2, [2, 2], [20, 30]], [3, [2, 2, 3], [20, 30, 48]],
                [4, [2, 2, 3, 4], [20, 30, 48, 72]], [4, [2, 2, 3, 4], [20, 30, 48, 72]]]
 SYNTHETIC_WIDE_SEARCH = (
-    dataclasses.replace(SYNTHETIC_SEARCH[0], name="hrnas_search_synthetic_wide_128x96",
-                        model_kwargs={**SYNTHETIC_SEARCH[0].model_kwargs, "stages": WIDE_STAGES}),
+    SYNTHETIC_SEARCH[0].replace(name="hrnas_search_synthetic_wide_128x96",
+                                model_kwargs={**SYNTHETIC_SEARCH[0].model_kwargs, "stages": WIDE_STAGES}),
     SYNTHETIC_SEARCH[1],
 )
 
