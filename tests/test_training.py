@@ -68,6 +68,22 @@ def test_recipe_schedule_by_name():
         build_schedule(config.replace(lr_schedule="linear"), steps_per_epoch=10)
 
 
+def test_seed_flag_sets_the_runs_seed_and_keeps_the_dataset():
+    """--seed N changes the run (weights, order, augmentation: config.seed), not the synthetic data."""
+    from hrkeras.cli.main import build_parser
+    from hrkeras.cli.train import config_from_args
+
+    def config(*flags):
+        return config_from_args(build_parser().parse_args(["train", "--config", "litehrnet_18_synthetic_128x96",
+                                                           *flags]))
+
+    default, seeded = config(), config("--seed", "3")
+    assert (default.seed, seeded.seed) == (0, 3)
+    assert seeded.replace(seed=0) == default  # the synthetic_seed and everything else stay
+    with pytest.raises(SystemExit):
+        config("--seed", "-1")
+
+
 def test_keypoint_mse_weights_and_ohkm():
     from hrkeras.training.losses import KeypointMSE
 

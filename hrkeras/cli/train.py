@@ -1,7 +1,7 @@
 """`hrkeras train --config NAME`: train a recipe of any task (the synthetic sets offline; real data with --data)."""
 import os
 
-from hrkeras.cli.args import add_command, positive_float, positive_int, refuse
+from hrkeras.cli.args import add_command, non_negative_int, positive_float, positive_int, refuse
 from hrkeras.errors import InvalidFileError, UsageError
 from hrkeras.training.configs import get_config, list_configs
 from hrkeras.training.distribute import STRATEGIES
@@ -13,7 +13,8 @@ EXAMPLES = """examples:
   hrkeras train --config litehrnet_18_synthetic_parts_192x192           # segmentation, embedded person parts
   hrkeras train --config hrnet_w48_cityscapes_512x1024 --data /data/cityscapes  # leftImg8bit/ + gtFine/
   hrkeras train --config hrnet_w18_imagenet_224 --data /data/imagenet --num-classes 1000  # train/<class>/*.jpg
-  hrkeras train --config hrnas_search_synthetic_128x96 --arch arch.json  # a searched HR-NAS network (hrkeras search)"""
+  hrkeras train --config hrnas_search_synthetic_128x96 --arch arch.json  # a searched HR-NAS network (hrkeras search)
+  hrkeras train --config litehrnet_18_synthetic_128x96 --seed 1 --workdir runs/seed1   # another run, another seed"""
 
 
 METRIC_NAMES = {"AP": "OKS AP", "mIoU": "mIoU", "top1": "top-1"}
@@ -48,6 +49,10 @@ def add_parser(sub):
                    help="override the synthetic dataset's image counts")
     p.add_argument("--num-classes", type=positive_int, metavar="N",
                    help="segmentation / classification: the classes of your dataset (default: the recipe's)")
+    p.add_argument("--seed", type=non_negative_int, metavar="N",
+                   help="the run's random seed: initial weights, data order and augmentation (default: the "
+                        "recipe's, 0); the synthetic datasets stay the same, so runs that differ only in "
+                        "--seed measure the run-to-run spread")
     p.set_defaults(func=run)
 
 
@@ -81,7 +86,7 @@ def config_from_args(args):
     overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                  "time_budget_minutes": args.time_budget,
                  "synthetic_images": tuple(args.synthetic_images) if args.synthetic_images else None,
-                 "num_classes": args.num_classes}
+                 "num_classes": args.num_classes, "seed": args.seed}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if args.epochs and not args.time_budget:
         overrides["time_budget_minutes"] = None  # an epoch count asked for, not the recipe's budget
