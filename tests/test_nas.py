@@ -14,12 +14,14 @@ import tensorflow as tf
 
 import hrkeras
 from hrkeras.complexity import count_macs
+from hrkeras.convert.workflow import model_info
 from hrkeras.errors import UsageError
 from hrkeras.models.hrnas import hrnas_arch
 from hrkeras.nas.costs import live_counts, normalized_costs, unit_costs
 from hrkeras.nas.penalty import attach_penalty, penalty_terms, penalty_value
 from hrkeras.nas.selection import select
 from hrkeras.nas.shrink import shrink
+from hrkeras.training.configs import get_config
 from hrkeras.utils.nested import leaf_layers
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
@@ -182,6 +184,9 @@ def test_search_ends_within_the_macs_budget(searched):
     model = hrkeras.create_model("hrnas", arch=result["arch"], task="pose", input_shape=(64, 32, 3),
                                  weights=result["weights"])
     assert count_macs(model) == result["macs"]
+    # converted with Lite-HRNet-18's recipe, as after `hrkeras train --arch`, the file names the searched network
+    recipe = get_config("litehrnet_18_synthetic_128x96").replace(input_size=(64, 32))
+    assert model_info(model, "qat", recipe)["model"] == "hrnas"
     table = result["table"].splitlines()  # the per-block report `hrkeras search` prints
     assert table[-1].endswith(f"| {result['macs'] / 1e6:.2f} |") and len(table) == 3 + len(hrnas_arch.architecture(model))
     with open(workdir / "history.json") as f:
@@ -297,7 +302,6 @@ def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, 
     would leave; `hrkeras train --arch` builds the searched network."""
     from hrkeras.cli.main import build_parser
     from hrkeras.cli.train import config_from_args
-    from hrkeras.training.configs import get_config
     from hrkeras.nas.search import Search, SearchSettings
     from hrkeras.training.tasks import get_task
     from tiny_search import tiny_search_config

@@ -105,9 +105,9 @@ def test_metadata_of_a_model_without_carried_settings_takes_the_recipes(recwarn)
 
     config = task_models.configs()[task_models.SEG_CONFIG]
     model = create_model("litehrnet_18", task="segmentation", input_shape=(64, 64, 3), num_classes=5, **TINY_MODEL)
-    info = model_info(model, "litehrnet_18", "float32", config)
+    info = model_info(model, "float32", config)
     assert info["input"]["test_mode"] == config.test_mode == "slide" and not recwarn.list
     assert info["classes"]["names"] == [f"class_{i}" for i in range(5)]
     assert info["classes"]["palette"][:4] == [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]]
     with pytest.warns(UserWarning, match="carries no preprocessing"):
-        assert model_info(model, "litehrnet_18", "float32")["input"]["test_mode"] == "whole"
+        assert model_info(model, "float32")["input"]["test_mode"] == "whole"

@@ -57,9 +57,12 @@ def accuracy_of(model, config, data_root=None):
     return {k: stats[k] for k in get_task(config).REPORTED if k in stats}
 
 
-def model_info(model, name, quantization, config=None):
-    """The "hrkeras" metadata of a Keras task model: what it carries (classes, palette, preprocessing), the
-    recipe's preprocessing where the model carries none and its codec for pose models, when `config` is given."""
+def model_info(model, quantization, config=None):
+    """The "hrkeras" metadata of a Keras task model: its name (the registry variant, or "hrnas" for a searched
+    network: never the recipe's model, which an --arch retrain shares with the hand-designed one), what it carries
+    (classes, palette, preprocessing), the recipe's preprocessing where the model carries none and its codec for
+    pose models, when `config` is given."""
+    name = model.name
     from hrkeras.training.tasks import get_task
 
     task = getattr(model, "TASK", None) or "pose"
@@ -141,7 +144,7 @@ def export_model(model, out, mode="float32", config=None, data_root=None, workdi
         print("int8 calibration")
         progress = keras.utils.Progbar(calibration_samples, unit_name="crop").update
     flatbuffer = export.convert(source, mode, representative=representative, progress=progress)
-    flatbuffer = metadata.write(flatbuffer, model_info(model, getattr(config, "model", model.name), mode, config))
+    flatbuffer = metadata.write(flatbuffer, model_info(model, mode, config))
     sample = next(calibration_images(config, 1, data_root)) if config is not None else None
     report = verify(flatbuffer, keras_model=source, check_gpu=check_gpu, sample=sample)
     if accuracy and config is not None:
