@@ -62,9 +62,9 @@ def model_info(model, quantization, config=None):
     network: never the recipe's model, which an --arch retrain shares with the hand-designed one), what it carries
     (classes, palette, preprocessing), the recipe's preprocessing where the model carries none and its codec for
     pose models, when `config` is given."""
-    name = model.name
     from hrkeras.training.tasks import get_task
 
+    name = model.name
     task = getattr(model, "TASK", None) or "pose"
     size = model.input.shape[1:3]
     recipe = get_task(config).preprocessing(config) if config is not None and task != "pose" else None
