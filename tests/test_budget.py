@@ -34,14 +34,13 @@ def test_plan_and_schedule_over_the_budget():
 def test_the_main_recipe_is_budgeted_and_an_epoch_count_overrides_it():
     """The README's main command trains for its recipe's budget; --epochs N asks for N epochs instead (with
     --time-budget too, the schedule of N epochs is laid over that budget); QAT fine-tunes its epochs."""
-    from hrkeras.cli.main import build_parser
-    from hrkeras.cli.train import config_from_args
+    from cli_check import train_config
+
     from hrkeras.convert.workflow import qat_config
     from hrkeras.training.configs import get_config
 
     def config(*flags):
-        return config_from_args(build_parser().parse_args(["train", "--config", "litehrnet_18_synthetic_128x96",
-                                                           *flags]))
+        return train_config("--config", "litehrnet_18_synthetic_128x96", *flags)
 
     assert config().time_budget_minutes == 15
     assert (config("--epochs", "2").epochs, config("--epochs", "2").time_budget_minutes) == (2, None)

@@ -300,8 +300,7 @@ def test_latency_table_measures_each_block_once(tmp_path, monkeypatch):
 def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, tmp_path):
     """--budget-ms: B = MACs now x budget / predicted ms now, refined at the last shrink on the network it
     would leave; `hrkeras train --arch` builds the searched network."""
-    from hrkeras.cli.main import build_parser
-    from hrkeras.cli.train import config_from_args
+    from cli_check import train_config
     from hrkeras.nas.search import Search, SearchSettings
     from hrkeras.training.tasks import get_task
     from tiny_search import tiny_search_config
@@ -350,14 +349,12 @@ def test_latency_budget_becomes_a_macs_budget_and_train_takes_the_arch(trained, 
         Search(config, SearchSettings(budget_ms=0.4), latency=curve).attach(model)
     arch = str(tmp_path / "arch.json")
     hrnas_arch.save_arch(trained[0], arch, _random_keep(trained[0], np.random.default_rng(3)))
-    args = build_parser().parse_args(["train", "--config", "hrnas_search_synthetic_128x96", "--arch", arch])
-    config = config_from_args(args)
+    config = train_config("--config", "hrnas_search_synthetic_128x96", "--arch", arch)
     assert config.model == "hrnas" and config.input_size == (128, 96)
     built = get_task(config).build_model(config)
     with open(arch) as f:
         assert hrnas_arch.architecture(built) == json.load(f)["blocks"]
-    retrain = config_from_args(build_parser().parse_args(["train", "--config", "litehrnet_18_synthetic_128x96",
-                                                          "--arch", arch]))  # on Lite-HRNet-18's schedule
+    retrain = train_config("--config", "litehrnet_18_synthetic_128x96", "--arch", arch)  # Lite-HRNet-18's schedule
     assert retrain.model == "hrnas" and retrain.model_kwargs == {"arch": os.path.abspath(arch)}
     recipe = get_config("litehrnet_18_synthetic_128x96")
     assert (retrain.epochs, retrain.lr, retrain.input_size) == (recipe.epochs, recipe.lr, recipe.input_size)

@@ -70,12 +70,10 @@ def test_recipe_schedule_by_name():
 
 def test_seed_flag_sets_the_runs_seed_and_keeps_the_dataset():
     """--seed N changes the run (weights, order, augmentation: config.seed), not the synthetic data."""
-    from hrkeras.cli.main import build_parser
-    from hrkeras.cli.train import config_from_args
+    from cli_check import train_config
 
     def config(*flags):
-        return config_from_args(build_parser().parse_args(["train", "--config", "litehrnet_18_synthetic_128x96",
-                                                           *flags]))
+        return train_config("--config", "litehrnet_18_synthetic_128x96", *flags)
 
     default, seeded = config(), config("--seed", "3")
     assert (default.seed, seeded.seed) == (0, 3)
