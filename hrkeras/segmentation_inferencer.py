@@ -1,7 +1,7 @@
 """Image in, a class per pixel out: a segmentation model (Keras or .tflite) with the preprocessing, class names
 and palette it was trained with.
 
-    seg = hrkeras.SegmentationInferencer("runs/litehrnet_18_synthetic_parts_192x192/model.keras")  # or .tflite
+    seg = hrkeras.SegmentationInferencer("runs/hrnet_w18_small_synthetic_parts_192x192/model.keras")  # or .tflite
     result = seg("photo.jpg")              # result.labels: uint8 [H, W] at the image's own size
     seg.draw("photo.jpg", result)          # a PIL image: the mask blended over the photo, with a legend
     result.label_image().save("labels.png")  # the label map as a palette PNG (pixel value = class index)

@@ -15,8 +15,8 @@ DEFAULT_EPOCHS, DEFAULT_CALIBRATION = 2, 200
 EXAMPLES = """examples:
   hrkeras convert --model runs/litehrnet_18_synthetic_128x96/model.keras \\
       --config litehrnet_18_synthetic_128x96 --qat --out litehrnet_18_int8.tflite
-  hrkeras convert --model runs/litehrnet_18_synthetic_parts_192x192/model.keras \
-      --config litehrnet_18_synthetic_parts_192x192 --qat --out parts_int8.tflite   # + mIoU of both
+  hrkeras convert --model runs/hrnet_w18_small_synthetic_parts_192x192/model.keras \
+      --config hrnet_w18_small_synthetic_parts_192x192 --qat --out parts_int8.tflite   # + mIoU of both
   hrkeras convert --model litehrnet_30 --weights litehrnet_30_coco_256x192.pth --out lite30.tflite
   hrkeras convert --model hrnet_w32 --fp16 --out w32_fp16.tflite      # untrained: does it deploy?"""
 

@@ -9,7 +9,7 @@ from hrkeras.training.configs import list_configs
 EXAMPLES = """examples:
   hrkeras evaluate --config litehrnet_18_synthetic_128x96               # runs/<config>/model.keras
   hrkeras evaluate --config hrnet_w32_coco_256x192 --data /data/coco --weights pose_hrnet_w32_256x192.pth
-  hrkeras evaluate --config litehrnet_18_synthetic_parts_192x192        # mIoU, per-class IoU
+  hrkeras evaluate --config hrnet_w18_small_synthetic_parts_192x192     # mIoU, per-class IoU
   hrkeras evaluate --config hrnet_w18_small_imagenet_224 --data /data/imagenet --weights model.keras"""
 
 HEADLINES = {"pose": "OKS AP {AP:.4f}", "segmentation": "mIoU {mIoU:.4f}  pixel accuracy {aAcc:.4f}",

@@ -10,7 +10,7 @@ EXAMPLES = """examples:
   hrkeras train --config litehrnet_18_synthetic_128x96                  # pose, offline on the embedded synthetic data
   hrkeras train --config litehrnet_18_coco_256x192 --data /data/coco    # pose, COCO layout
   hrkeras train --config litehrnet_18_coco_256x192 --data /data/coco --resume   # after a crash or kill
-  hrkeras train --config litehrnet_18_synthetic_parts_192x192           # segmentation, embedded person parts
+  hrkeras train --config hrnet_w18_small_synthetic_parts_192x192        # segmentation, embedded person parts
   hrkeras train --config hrnet_w48_cityscapes_512x1024 --data /data/cityscapes  # leftImg8bit/ + gtFine/
   hrkeras train --config hrnet_w18_imagenet_224 --data /data/imagenet --num-classes 1000  # train/<class>/*.jpg
   hrkeras train --config hrnas_search_synthetic_128x96 --arch arch.json  # a searched HR-NAS network (hrkeras search)

@@ -6,7 +6,7 @@ EXAMPLES = """examples:
   hrkeras verify litehrnet_18_int8.tflite
   hrkeras verify lite30.tflite --keras litehrnet_30 --weights litehrnet_30_coco_256x192.pth
   hrkeras verify litehrnet_18_int8.tflite --config litehrnet_18_synthetic_128x96   # + OKS AP
-  hrkeras verify parts_int8.tflite --config litehrnet_18_synthetic_parts_192x192   # + mIoU"""
+  hrkeras verify parts_int8.tflite --config hrnet_w18_small_synthetic_parts_192x192   # + mIoU"""
 
 
 def add_parser(sub):
