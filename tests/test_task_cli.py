@@ -53,6 +53,26 @@ def test_evaluate_segmentation_reports_the_miou_of_the_inferencer(tiny, inferenc
     assert miou == pytest.approx(stats["mIoU"], abs=1e-4) and accuracy == pytest.approx(stats["aAcc"], abs=1e-4)
 
 
+def test_single_pass_evaluates_segmentation_as_the_inferencer_does(tiny, capsys, monkeypatch):
+    from hrkeras.training import recipes
+
+    config = tiny["configs"][task_models.SEG_CONFIG]
+    tested = config.replace(name="tiny_seg_flip_two_scales", test_flip=True, test_scales=(1.0, 1.5))
+    monkeypatch.setitem(recipes.CONFIGS, tested.name, tested)
+    argv = ["evaluate", "--config", tested.name, "--data", tiny["roots"]["segmentation"],
+            "--weights", str(tiny["files"]["segmentation"])]
+    scores = []
+    for extra in ([], ["--single-pass"]):
+        assert main(argv + extra) == 0
+        scores.append(float(capsys.readouterr().out.rsplit("mIoU ", 1)[1].split()[0]))
+    assert main(["evaluate", "--config", config.name, *argv[3:]]) == 0
+    one_pass = float(capsys.readouterr().out.rsplit("mIoU ", 1)[1].split()[0])
+    assert scores[1] == one_pass  # --single-pass: the one-pass test, the inferencer's (the test above)
+    assert scores[0] != one_pass  # the flip and the second scale change the figure
+    line = error_line(capsys, ["evaluate", "--config", task_models.CLS_CONFIG, "--single-pass"])
+    assert "--single-pass does not apply to a classification recipe" in line
+
+
 def test_evaluate_classification_reports_the_top1_of_the_inferencer(tiny, inferencers, capsys):
     from hrkeras.training.data.image_folder import load_image_folder
 

@@ -10,6 +10,7 @@ EXAMPLES = """examples:
   hrkeras evaluate --config litehrnet_18_synthetic_128x96               # runs/<config>/model.keras
   hrkeras evaluate --config hrnet_w32_coco_256x192 --data /data/coco --weights pose_hrnet_w32_256x192.pth
   hrkeras evaluate --config hrnet_w18_small_synthetic_parts_192x192     # mIoU, per-class IoU
+  hrkeras evaluate --config hrnet_w18_small_synthetic_parts_192x192 --single-pass   # as on a device
   hrkeras evaluate --config hrnet_w18_small_imagenet_224 --data /data/imagenet --weights model.keras"""
 
 HEADLINES = {"pose": "OKS AP {AP:.4f}", "segmentation": "mIoU {mIoU:.4f}  pixel accuracy {aAcc:.4f}",
@@ -30,6 +31,9 @@ def add_parser(sub):
     p.add_argument("--no-flip", action="store_true", help="pose: disable flip test")
     p.add_argument("--decode", choices=("dark", "quarter", "argmax"),
                    help="pose: heatmap decoding (default: the recipe's)")
+    p.add_argument("--single-pass", action="store_true",
+                   help="segmentation: one pass at scale 1 without flip (what an exported model computes) "
+                        "instead of the recipe's test")
     p.set_defaults(func=run)
 
 
@@ -46,6 +50,10 @@ def run(args):
                                 decode=args.decode or config.decode)
     else:
         refuse(args, f"to a {config.task} recipe (they concern pose)", "det_file", "no_flip", "decode")
+    if config.task == "segmentation":
+        config = config.replace(test_scales=(1.0,), test_flip=False) if args.single_pass else config
+    else:
+        refuse(args, f"to a {config.task} recipe (it concerns segmentation)", "single_pass")
     weights = args.weights or os.path.join("runs", config.name, "model.keras")
     if not is_tag(weights) and not os.path.exists(weights):
         raise MissingFileError("no model to evaluate", weights,
