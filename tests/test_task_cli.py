@@ -37,6 +37,11 @@ def _val_pairs(tiny):
     return [(image, read_pair(image, label, val.lut)[1].numpy()) for image, label in zip(val.images, val.labels)]
 
 
+def _headline(out, label):
+    """The number after the last `label` in `hrkeras evaluate`'s output, e.g. _headline(out, "mIoU")."""
+    return float(out.rsplit(f"{label} ", 1)[1].split()[0])
+
+
 def test_evaluate_segmentation_reports_the_miou_of_the_inferencer(tiny, inferencers, capsys):
     from hrkeras.training.segmentation_eval import confusion_matrix, iou_stats
 
@@ -44,8 +49,7 @@ def test_evaluate_segmentation_reports_the_miou_of_the_inferencer(tiny, inferenc
                  "--weights", str(tiny["files"]["segmentation"])]) == 0
     out = capsys.readouterr().out
     assert "road" in out and "IoU" in out  # the per-class table
-    miou = float(out.rsplit("mIoU ", 1)[1].split()[0])
-    accuracy = float(out.rsplit("pixel accuracy ", 1)[1].split()[0])
+    miou, accuracy = _headline(out, "mIoU"), _headline(out, "pixel accuracy")
     # the same numbers from SegmentationInferencer, which prepares images from what the model file carries
     segment = inferencers["segmentation"]
     confusion = sum(confusion_matrix(labels, segment(image).labels, 19) for image, labels in _val_pairs(tiny))
@@ -64,9 +68,9 @@ def test_single_pass_evaluates_segmentation_as_the_inferencer_does(tiny, capsys,
     scores = []
     for extra in ([], ["--single-pass"]):
         assert main(argv + extra) == 0
-        scores.append(float(capsys.readouterr().out.rsplit("mIoU ", 1)[1].split()[0]))
+        scores.append(_headline(capsys.readouterr().out, "mIoU"))
     assert main(["evaluate", "--config", config.name, *argv[3:]]) == 0
-    one_pass = float(capsys.readouterr().out.rsplit("mIoU ", 1)[1].split()[0])
+    one_pass = _headline(capsys.readouterr().out, "mIoU")
     assert scores[1] == one_pass  # --single-pass: the one-pass test, the inferencer's (the test above)
     assert scores[0] != one_pass  # the flip and the second scale change the figure
     line = error_line(capsys, ["evaluate", "--config", task_models.CLS_CONFIG, "--single-pass"])
@@ -79,7 +83,7 @@ def test_evaluate_classification_reports_the_top1_of_the_inferencer(tiny, infere
     assert main(["evaluate", "--config", task_models.CLS_CONFIG, "--data", tiny["roots"]["classification"],
                  "--weights", str(tiny["files"]["classification"])]) == 0
     out = capsys.readouterr().out
-    top1, top5 = float(out.rsplit("top-1 ", 1)[1].split()[0]), float(out.rsplit("top-5 ", 1)[1].split()[0])
+    top1, top5 = _headline(out, "top-1"), _headline(out, "top-5")
     assert top5 == 1.0  # 3 classes
     import tensorflow as tf
 
