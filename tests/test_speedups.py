@@ -70,14 +70,17 @@ def test_fused_adam_updates_equal_keras_adam():
     assert not np.allclose(got[0], _model().trainable_variables[0].numpy())  # the weights did move
 
 
-def test_tune_for_cpu_sets_one_thread_per_kernel_on_small_cpus():
+@pytest.mark.parametrize("pinned", [False, True])
+def test_tune_for_cpu_sets_one_thread_per_kernel_on_small_cpus(pinned):
+    """pinned: the process may run on one core only (taskset, a container's cpuset): one kernel at a time."""
+    cores = 1 if pinned else len(os.sched_getaffinity(0))
     # a fresh process: the thread pools can only be set before TensorFlow's runtime starts
-    code = ("import tensorflow as tf; from hrkeras.training.speedups import tune_for_cpu; done = tune_for_cpu(); "
+    code = (f"import os; os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:{cores}]); "
+            "import tensorflow as tf; from hrkeras.training.speedups import tune_for_cpu; done = tune_for_cpu(); "
             "tf.constant(1.0) + 1.0; print(done, tf.config.threading.get_intra_op_parallelism_threads(), "
             "tf.config.threading.get_inter_op_parallelism_threads(), tune_for_cpu())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "CUDA_VISIBLE_DEVICES": ""}).stdout.split()
-    cores = os.cpu_count()
     # a second call, with the runtime started, reports the pools as set
     expected = ["True", "1", str(cores), "True"] if cores <= 4 else ["False", "0", "0", "False"]
     assert out == expected

@@ -40,8 +40,9 @@ def add_parser(sub):
                    help="train this many epochs (drops the recipe's time budget, unless --time-budget is given too: "
                         "then the schedule of N epochs is laid over the budget)")
     p.add_argument("--time-budget", type=positive_float, metavar="MINUTES",
-                   help="train for this long instead of a number of epochs: the step rate is measured on the first "
-                        "steps and the schedule laid over the steps that fit (kept on --resume)")
+                   help="train for this long instead of a number of epochs: the pace is measured on the first "
+                        "steps, then on each epoch, and the schedule laid over the steps that fit (a --resume goes "
+                        "on with the budget's plan and clock)")
     p.add_argument("--batch-size", type=positive_int, help="override the global batch size")
     p.add_argument("--lr", type=positive_float, help="override the base learning rate")
     p.add_argument("--mixed-precision", action="store_true", help="float16 on GPU, bfloat16 on CPU")

@@ -57,14 +57,6 @@ def save_checkpoint(model, workdir, epoch, extra=None, keep=2):
         os.remove(os.path.join(folder, stale))
 
 
-def update_latest(workdir, **fields):
-    """Replace `fields` of the latest checkpoint's record (e.g. a re-laid plan); its weights stay as written."""
-    path = os.path.join(checkpoint_dir(workdir), LATEST)
-    with open(path) as f:
-        record = json.load(f)
-    write_json(path, {**record, **fields}, indent=1)
-
-
 def restore_checkpoint(model, record):
     """Load model and optimizer variables of a checkpoint record into a compiled model."""
     model.optimizer.build(model.trainable_variables)

@@ -21,8 +21,9 @@ class TrainConfig:
     optimizer "adam" (Keras Adam) or "sgd" (PyTorch's SGD: momentum, L2 weight decay on the gradient);
     lr_schedule "step" (x gamma at each milestone epoch), "cosine" (to lr * min_lr_ratio) or "poly"
     (lr * (1 - step / total) ** power, HRNet-Semantic-Segmentation), each after a linear warm-up.
-    time_budget_minutes: the training steps are those that fit in the budget at the rate measured on the
-    first steps; milestones then fall at the same fractions of the run as milestone / epochs.
+    time_budget_minutes: the training steps are those that fit in the budget at the pace measured on the
+    first steps, then on each epoch; the schedule of `epochs` is laid over them, its milestones and its
+    evaluations (every val_interval of its epochs) at the same fractions of the run.
     """
 
     task: ClassVar[str] = None
@@ -47,7 +48,7 @@ class TrainConfig:
     gamma: float = 0.1
     min_lr_ratio: float = 0.0
     power: float = 0.9
-    val_interval: int = 10                  # evaluate every N epochs (and after the last)
+    val_interval: int = 10                  # evaluate every N epochs of the schedule (and after the last)
     seed: int = 0
     time_budget_minutes: float = None       # train for this long instead of `epochs` (hrkeras.training.budget)
 

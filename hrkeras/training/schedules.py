@@ -91,20 +91,32 @@ class WarmupPoly(keras.optimizers.schedules.LearningRateSchedule):
 
 @register_keras_serializable(package="hrkeras")
 class Stretched(keras.optimizers.schedules.LearningRateSchedule):
-    """`schedule` laid over another number of steps: lr(step) = schedule(step * stretch). `stretch` lives in a
-    variable, so a time budget can set it after the training graph is traced (hrkeras.training.budget)."""
+    """`schedule` laid over another number of steps: lr(step) = schedule(floor(position)), position =
+    anchor_position + (step - anchor_step) * stretch. The three live in variables, so a time budget can set
+    them after the training graph is traced, and move the pace at a re-plan without moving the position
+    (hrkeras.training.budget)."""
 
-    def __init__(self, schedule, stretch=1.0):
+    def __init__(self, schedule, stretch=1.0, anchor_step=0, anchor_position=0.0):
         if isinstance(schedule, dict):
             schedule = keras.saving.deserialize_keras_object(schedule)
         self.schedule = schedule
         self.stretch = keras.Variable(float(stretch), trainable=False, name="schedule_stretch")
+        self.anchor_step = keras.Variable(float(anchor_step), trainable=False, name="schedule_anchor_step")
+        self.anchor_position = keras.Variable(float(anchor_position), trainable=False, name="schedule_anchor_position")
+
+    def lay_over(self, stretch, anchor_step, anchor_position):
+        """Set the pace `stretch` from step `anchor_step`, at schedule position `anchor_position`, on."""
+        for variable, value in ((self.stretch, stretch), (self.anchor_step, anchor_step),
+                                (self.anchor_position, anchor_position)):
+            variable.assign(float(value))
 
     def __call__(self, step):
-        return self.schedule(ops.floor(ops.cast(step, "float32") * self.stretch))
+        offset = ops.cast(step, "float32") - self.anchor_step
+        return self.schedule(ops.floor(self.anchor_position + offset * self.stretch))
 
     def get_config(self):
-        return {"schedule": keras.saving.serialize_keras_object(self.schedule), "stretch": float(self.stretch.numpy())}
+        return {"schedule": keras.saving.serialize_keras_object(self.schedule),
+                **{name: float(getattr(self, name).numpy()) for name in ("stretch", "anchor_step", "anchor_position")}}
 
 
 def build_schedule(config, steps_per_epoch):

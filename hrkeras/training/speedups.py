@@ -121,7 +121,8 @@ def tune_for_cpu(max_cores=4):
     if tf.config.list_physical_devices("GPU"):
         return False
     tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
-    cores = os.cpu_count() or 1
+    # the cores this process may run on (a container's cpuset, taskset's), where the OS tells
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     if cores > max_cores:
         return False
     try:

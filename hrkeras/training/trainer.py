@@ -13,8 +13,8 @@ import tensorflow as tf
 
 from hrkeras.errors import DiskFullError, RunExistsError, UsageError
 from hrkeras.training import checkpointing
-from hrkeras.training.budget import (StepTimes, budget_plan, epoch_steps, fixed_plan, measure_steps_per_second,
-                                    replan)
+from hrkeras.training.budget import (StepTimes, budget_plan, epoch_steps, evaluation_due, fixed_plan,
+                                    measure_steps_per_second, replan_after_epoch, stretch)
 from hrkeras.training.distribute import is_chief, make_strategy
 from hrkeras.training.optimizers import build_optimizer
 from hrkeras.training.schedules import build_schedule
@@ -39,8 +39,8 @@ def _plan(model, config, record, train_pipe, steps_per_epoch, started):
     traced graph is kept)."""
     if not config.time_budget_minutes:
         return fixed_plan(config, steps_per_epoch)
-    if record and "plan" in record:
-        plan = record["plan"]
+    if record and "plan" in record:  # a plan saved before re-plans kept an anchor: the fixed plan's (step 0)
+        plan = {**fixed_plan(config, steps_per_epoch), **record["plan"]}
     else:
         initial = model.get_weights()
         rate = measure_steps_per_second(model, train_pipe.train_dataset(config.batch_size, 0))
@@ -53,10 +53,10 @@ def _plan(model, config, record, train_pipe, steps_per_epoch, started):
     return plan
 
 
-def _stretch(schedule, config, plan):
+def _lay_over(schedule, config, plan):
     """Lay the recipe's schedule (config.epochs epochs) over a time budget's planned steps."""
     if config.time_budget_minutes:
-        schedule.stretch.assign(config.epochs * plan["steps_per_epoch"] / plan["total_steps"])
+        schedule.lay_over(stretch(plan), plan["anchor_step"], plan["anchor_position"])
 
 
 class _Progbar(keras.callbacks.ProgbarLogger):
@@ -182,8 +182,10 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
             _multi_worker_compat(model)
     plan = _plan(model, config, record, train_pipe, steps_per_epoch, started)
-    _stretch(schedule, config, plan)
-    measured = "steps_per_second" in plan and not (record and "plan" in record)  # a new budget: check it once
+    _lay_over(schedule, config, plan)
+    budgeted = bool(config.time_budget_minutes)
+    # the budget's time zero on this process's clock: a resumed run goes on with what its checkpoint had spent
+    budget_origin = started - (plan.get("elapsed_seconds", 0.0) if record else 0.0)
     if record:
         checkpointing.restore_checkpoint(model, record)
         checkpointing.write_history(workdir, record.get("history", []))  # it may lag the checkpoint by one epoch
@@ -199,17 +201,17 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
     history = record["history"] if record else []
     val_writer = tf.summary.create_file_writer(os.path.join(workdir, "logs", "val")) if chief else None
     stats, began, trained = None, time.time(), None
-    epoch = start
+    epoch, paced = start, time.perf_counter()  # paced: where the pace of the epoch being run is measured from
     while epoch < plan["epochs"]:
-        timer = StepTimes() if measured else None
+        timer = StepTimes() if budgeted else None
         batches = train_pipe.train_dataset(config.batch_size, epoch).with_options(shard)
         # A fixed step count: exhausting the iterator would advance the optimizer step counter once more.
         logs = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, steps_per_epoch=epoch_steps(plan, epoch),
-                         shuffle=False, callbacks=callbacks + [timer] * measured, verbose=verbose).history
+                         shuffle=False, callbacks=callbacks + [timer] * budgeted, verbose=verbose).history
         trained = time.time()
         entry = {"epoch": epoch + 1, **{k: np.asarray(v[-1], np.float64).item() for k, v in logs.items()}}
-        last = epoch + 1 == plan["epochs"]
-        if chief and (last or (epoch + 1) % config.val_interval == 0):
+        last, evaluating = epoch + 1 == plan["epochs"], time.perf_counter()
+        if chief and (last or evaluation_due(plan, epoch, config.val_interval)):
             stats, summary = data.evaluate(model)
             entry["val"] = stats
             print(f"epoch {epoch + 1}: {task.TITLE} on {config.val_split}\n{summary}", flush=True)
@@ -221,18 +223,20 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
                 model, entry["search"] = search.end_epoch(
                     model, epoch + 1, lambda fn: build_model(config, schedule, fn, data))
         history.append(entry)
-        if chief:  # the checkpoint (with the history) comes last: a kill before it replays this epoch
+        evaluated = time.perf_counter() - evaluating
+        if budgeted and not last:  # the epoch's pace, and its own cost: its wall time since the last re-plan
+            # (the checkpoint before it, fit's set-up and end) beyond its steps and any evaluation
+            rate = timer.rate()
+            overhead = time.perf_counter() - paced - epoch_steps(plan, epoch) / rate - evaluated
+            plan = replan_after_epoch(plan, epoch + 1, config.time_budget_minutes * 60 -
+                                      (time.time() - budget_origin), rate, overhead)
+            _lay_over(schedule, config, plan)
+            callbacks[0].total_epochs, paced = plan["epochs"], time.perf_counter()
+        if budgeted:
+            plan = {**plan, "elapsed_seconds": round(time.time() - budget_origin, 1)}
+        if chief:  # the checkpoint (with the history and the plan) comes last: a kill before it replays this epoch
             _save_epoch(model, workdir, epoch + 1, config, history, plan, search)
         epoch += 1
-        if measured and not last:  # the first epoch's pace and own cost (what follows its last step: the end of
-            # `fit`, the checkpoint) join the plan; what preceded its first step (graph tracing) was paid once
-            measured, rate = False, timer.rate()
-            overhead = time.perf_counter() - timer.times[-1]
-            plan = replan(plan, epoch, config.time_budget_minutes * 60 - (time.time() - started), overhead, rate)
-            _stretch(schedule, config, plan)
-            callbacks[0].total_epochs = plan["epochs"]
-            if chief:
-                checkpointing.update_latest(workdir, plan=plan)
     seconds = time.time() - began
     model_path = os.path.join(workdir, "model.keras")
     if chief:

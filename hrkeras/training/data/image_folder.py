@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from hrkeras.errors import MissingFileError
 from hrkeras.training.data import IMAGE_EXTENSIONS, warp
+from hrkeras.training.data.options import prefetched
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -105,7 +106,7 @@ class ClassificationPipeline:
                                                       self.folder.labels[order]))
         epoch_key = tf.constant([self.seed, int(epoch)], tf.int64)
         dataset = dataset.map(self._train_sample(epoch_key), num_parallel_calls=AUTOTUNE, deterministic=True)
-        return dataset.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
+        return prefetched(dataset.batch(batch_size, drop_remainder=True))
 
     def test_image(self, image):
         """uint8 [h, w, 3] -> normalized [H, W, 3] (centre_crop)."""
@@ -115,4 +116,4 @@ class ClassificationPipeline:
         dataset = tf.data.Dataset.from_tensor_slices((np.array(self.folder.paths), self.folder.labels))
         dataset = dataset.map(lambda p, l: (tf.ensure_shape(self.test_image(_decode(p)), [*self.input_size, 3]), l),
                               num_parallel_calls=AUTOTUNE, deterministic=True)
-        return dataset.batch(batch_size).prefetch(AUTOTUNE)
+        return prefetched(dataset.batch(batch_size))

@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from hrkeras.training.data import warp
+from hrkeras.training.data.options import prefetched
 
 AUTOTUNE = tf.data.AUTOTUNE
 CROP_TRIES = 10  # mmseg's RandomCrop: draws of a crop before the last one is taken as it is
@@ -117,10 +118,10 @@ class SegmentationPipeline:
                                                       np.array(self.dataset.labels)[order]))
         epoch_key = tf.constant([self.seed, int(epoch)], tf.int64)
         dataset = dataset.map(self._sample(epoch_key), num_parallel_calls=AUTOTUNE, deterministic=True)
-        return dataset.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
+        return prefetched(dataset.batch(batch_size, drop_remainder=True))
 
     def eval_pairs(self):
         """(image uint8 [h, w, 3], train labels uint8 [h, w]) of every sample at full resolution, in order."""
         dataset = tf.data.Dataset.from_tensor_slices((np.array(self.dataset.images), np.array(self.dataset.labels)))
-        return dataset.map(lambda i, l: read_pair(i, l, self.dataset.lut), num_parallel_calls=AUTOTUNE,
-                           deterministic=True).prefetch(AUTOTUNE)
+        return prefetched(dataset.map(lambda i, l: read_pair(i, l, self.dataset.lut), num_parallel_calls=AUTOTUNE,
+                                      deterministic=True))

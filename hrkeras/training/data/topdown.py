@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from hrkeras.training.data import augment as augment_lib
 from hrkeras.training.data import coco_meta, geometry, warp
+from hrkeras.training.data.options import prefetched
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -134,7 +135,7 @@ class TopDownPipeline:
         epoch_key = tf.constant([self.seed, int(epoch)], tf.int64)
         dataset = with_images(dataset).map(self._train_sample(epoch_key), num_parallel_calls=AUTOTUNE,
                                            deterministic=True)
-        return dataset.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
+        return prefetched(dataset.batch(batch_size, drop_remainder=True))
 
     def _eval_sample(self, element):
         image, _ = self._crop(element, element["center"], element["scale"], 0.0)
@@ -145,4 +146,4 @@ class TopDownPipeline:
         in instance order, unaugmented, last partial batch kept."""
         dataset = with_images(tf.data.Dataset.from_tensor_slices(self.columns))
         dataset = dataset.map(self._eval_sample, num_parallel_calls=AUTOTUNE, deterministic=True)
-        return dataset.batch(batch_size).prefetch(AUTOTUNE)
+        return prefetched(dataset.batch(batch_size))
