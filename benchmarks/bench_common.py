@@ -1,9 +1,12 @@
 """Shared by the benchmarks: the command line, the machine, TensorFlow's thread pools, and the PyTorch
 reference runs (each of its CPU modes, the best one kept)."""
 import argparse
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF_PYTHON = os.path.join(ROOT, ".venv-ref", "bin", "python")
@@ -44,6 +47,24 @@ def set_tensorflow_threads(threads):
     tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
+def run_as_group(command, timeout=None):
+    """(returncode, stdout, stderr) of `command` run in a process group of its own, which is killed when its
+    leader ends or times out (subprocess.TimeoutExpired): the compiler processes torch.compile starts would
+    otherwise go on beside the runs timed after it. The output goes through files, which a process left
+    behind cannot hold open as it would a pipe."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        run = subprocess.Popen(command, stdout=out, stderr=err, text=True, start_new_session=True)
+        try:
+            run.wait(timeout=timeout)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+        out.seek(0)
+        err.seek(0)
+        return run.returncode, out.read(), err.read()
+
+
 def reference(task, name, batch, height, width, count, threads, key, mode):
     """(the float that benchmarks/torch_reference.py prints after `key`, None) run in .venv-ref, or
     (None, why not): no .venv-ref, no C++ compiler for a compiled mode, a failure or a time-out."""
@@ -54,12 +75,11 @@ def reference(task, name, batch, height, width, count, threads, key, mode):
     command = [REF_PYTHON, os.path.join(ROOT, "benchmarks", "torch_reference.py"), task, name,
                *map(str, (batch, height, width, count, threads)), mode]
     try:
-        out = subprocess.run(command, capture_output=True, text=True, check=True,
-                             timeout=COMPILE_TIMEOUT_S if mode.startswith("compile") else None).stdout
+        code, out, err = run_as_group(command, COMPILE_TIMEOUT_S if mode.startswith("compile") else None)
     except subprocess.TimeoutExpired:
         return None, f"not done in {COMPILE_TIMEOUT_S} s (compilation included)"
-    except subprocess.CalledProcessError as e:
-        last = (e.stderr.strip().splitlines() or ["no message"])[-1]
+    if code:
+        last = (err.strip().splitlines() or ["no message"])[-1]
         return None, f"failed: {last[:160]}"
     return float(out.rsplit(f"{key} ", 1)[1]), None
 
