@@ -43,7 +43,7 @@ def test_the_main_recipe_is_budgeted_and_an_epoch_count_overrides_it():
     def config(*flags):
         return train_config("--config", "litehrnet_18_synthetic_128x96", *flags)
 
-    assert config().time_budget_minutes == 15
+    assert config().time_budget_minutes == 17
     assert (config("--epochs", "2").epochs, config("--epochs", "2").time_budget_minutes) == (2, None)
     both = config("--epochs", "2", "--time-budget", "5")
     assert (both.epochs, both.time_budget_minutes) == (2, 5)
