@@ -1,6 +1,6 @@
 """Time-budgeted training: the plan, the schedule laid over it, the re-plan after each epoch with its own cost
-(the pace moves, the schedule's position does not), the recipe's evaluations laid over the plan, and a run
-that ends on time after SIGKILL and resume."""
+(the pace moves, the schedule's position does not), the recipe's evaluations laid over the plan, a run
+that ends on time after SIGKILL and resume, and a step count (--steps) planned as a budget of as many steps."""
 import json
 import os
 import signal
@@ -48,6 +48,53 @@ def test_the_main_recipe_is_budgeted_and_an_epoch_count_overrides_it():
     both = config("--epochs", "2", "--time-budget", "5")
     assert (both.epochs, both.time_budget_minutes) == (2, 5)
     assert qat_config(get_config("litehrnet_18_synthetic_128x96"), 2).time_budget_minutes is None
+    steps = config("--steps", "2000")  # a step count drops the recipe's budget too
+    assert (steps.steps, steps.epochs, steps.time_budget_minutes) == (2000, 7, None)
+    assert qat_config(steps, 2).steps is None
+
+
+def test_a_step_count_is_planned_as_a_budget_of_as_many_steps_would_be():
+    """--steps N reproduces a budgeted run that got N steps (its plan before any re-plan) on any machine."""
+    from hrkeras.training.budget import budget_plan, evaluation_due, fixed_plan, position, stretch
+    from hrkeras.training.configs import get_config
+    from hrkeras.training.schedules import build_schedule
+
+    config = get_config("litehrnet_18_synthetic_128x96").replace(warmup_steps=0, lr=1.0)
+    budgeted = budget_plan(config, steps_per_epoch=100, steps_per_second=2.5, seconds_left=300)  # 750 steps
+    stepped = fixed_plan(config.replace(time_budget_minutes=None, steps=750), 100)
+    keys = ("total_steps", "epochs", "schedule_steps", "anchor_step", "anchor_position")
+    assert [stepped[k] for k in keys] == [budgeted[k] for k in keys] == [750, 8, 700, 0, 0.0]
+    assert position(stepped, 750) == pytest.approx(700)
+    assert [e for e in range(8) if evaluation_due(stepped, e, 7)] == [7]
+    schedule = build_schedule(config.replace(time_budget_minutes=None, steps=750), 100)  # the milestone: step 643
+    schedule.lay_over(stretch(stepped), stepped["anchor_step"], stepped["anchor_position"])
+    assert [float(schedule(s)) for s in (642, 643)] == pytest.approx([1.0, 0.1])
+
+
+def test_a_time_budget_and_a_step_count_are_refused_together(tmp_path):
+    from hrkeras.errors import UsageError
+    from hrkeras.training.configs import get_config
+    from hrkeras.training.trainer import train
+
+    config = get_config("litehrnet_18_synthetic_128x96").replace(steps=100)
+    with pytest.raises(UsageError, match="time budget or a number of steps, not both") as e:
+        train(config, str(tmp_path / "run"))
+    assert "drop --steps or --time-budget" in str(e.value)
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_a_run_of_n_steps_trains_n_steps_over_the_whole_schedule(tmp_path):
+    from hrkeras.training.data.synthetic import make_synthetic_dataset
+
+    root = tmp_path / "synthetic"
+    make_synthetic_dataset(root, {"train": 24, "val": 6}, seed=0)  # epochs of 6 steps at batch 4
+    result = run_tiny(tmp_path / "run", root, "--steps", "8")  # the schedule of 3 epochs (18 steps) over 8
+    assert (result["steps"], result["epochs"], result["plan"]["schedule_steps"]) == (8, 2, 18)
+    assert [e["epoch"] for e in history(tmp_path / "run")] == [1, 2]
+    assert "val" in history(tmp_path / "run")[-1]  # evaluated at the end of the schedule
+    from hrkeras.training.budget import position
+
+    assert position(result["plan"], 8) == pytest.approx(18)
 
 
 def test_a_replan_moves_the_schedules_pace_not_its_position():

@@ -43,6 +43,10 @@ def add_parser(sub):
                    help="train for this long instead of a number of epochs: the pace is measured on the first "
                         "steps, then on each epoch, and the schedule laid over the steps that fit (a --resume goes "
                         "on with the budget's plan and clock)")
+    p.add_argument("--steps", type=positive_int, metavar="N",
+                   help="train N steps, the schedule (of the recipe's epochs, or --epochs) laid over them as over a "
+                        "time budget's: a budgeted run's steps, which it prints, reproduced on any machine (drops "
+                        "the recipe's time budget)")
     p.add_argument("--batch-size", type=positive_int, help="override the global batch size")
     p.add_argument("--lr", type=positive_float, help="override the base learning rate")
     p.add_argument("--mixed-precision", action="store_true", help="float16 on GPU, bfloat16 on CPU")
@@ -85,12 +89,12 @@ def _recipe(args):
 
 def config_from_args(args):
     overrides = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
-                 "time_budget_minutes": args.time_budget,
+                 "time_budget_minutes": args.time_budget, "steps": args.steps,
                  "synthetic_images": tuple(args.synthetic_images) if args.synthetic_images else None,
                  "num_classes": args.num_classes, "seed": args.seed}
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    if args.epochs and not args.time_budget:
-        overrides["time_budget_minutes"] = None  # an epoch count asked for, not the recipe's budget
+    if (args.epochs or args.steps) and not args.time_budget:
+        overrides["time_budget_minutes"] = None  # an epoch or step count asked for, not the recipe's budget
     return _recipe(args).replace(**overrides)
 
 

@@ -23,10 +23,10 @@ EQUALIZE_SAMPLES = 64  # training crops measuring the channel ranges that equali
 
 def qat_config(config, epochs):
     """The recipe's fine-tuning variant for quantization-aware training (the last of several epochs at a
-    tenth of the rate, as the recipes end); `epochs` of them, whatever time budget the recipe trains for."""
+    tenth of the rate, as the recipes end); `epochs` of them, whatever time budget or steps the recipe trains for."""
     return config.replace(name=f"{config.name}_qat", epochs=epochs, lr=config.lr * QAT_LR_FACTOR, warmup_steps=0,
                           milestones=(epochs - 1,) if epochs > 1 else (), val_interval=epochs,
-                          time_budget_minutes=None)
+                          time_budget_minutes=None, steps=None)
 
 
 def quantization_aware_training(model, config, workdir, epochs=2, data_root=None, resume=False):

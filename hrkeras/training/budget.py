@@ -26,10 +26,13 @@ PACE_EPOCHS = 3          # a re-plan's pace: the median of the last epochs'
 
 
 def fixed_plan(config, steps_per_epoch):
-    """The recipe's own plan: config.epochs full epochs, the schedule at one position a step."""
-    total = config.epochs * steps_per_epoch
-    return {"total_steps": total, "steps_per_epoch": steps_per_epoch, "epochs": config.epochs,
-            "schedule_steps": total, "anchor_step": 0, "anchor_position": 0.0}
+    """The recipe's own plan: config.epochs full epochs, the schedule at one position a step; or with
+    config.steps that many steps (in epochs of steps_per_epoch, the last one shorter), the schedule laid over
+    them."""
+    schedule = config.epochs * steps_per_epoch
+    total = config.steps or schedule
+    return {"total_steps": total, "steps_per_epoch": steps_per_epoch, "epochs": math.ceil(total / steps_per_epoch),
+            "schedule_steps": schedule, "anchor_step": 0, "anchor_position": 0.0}
 
 
 def budget_plan(config, steps_per_epoch, steps_per_second, seconds_left):

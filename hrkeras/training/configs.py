@@ -24,6 +24,8 @@ class TrainConfig:
     time_budget_minutes: the training steps are those that fit in the budget at the pace measured on the
     first steps, then on each epoch; the schedule of `epochs` is laid over them, its milestones and its
     evaluations (every val_interval of its epochs) at the same fractions of the run.
+    steps: train this many steps, the schedule of `epochs` laid over them as over a budget's (a budgeted run's
+    steps, reproduced on any machine).
     """
 
     task: ClassVar[str] = None
@@ -51,6 +53,7 @@ class TrainConfig:
     val_interval: int = 10                  # evaluate every N epochs of the schedule (and after the last)
     seed: int = 0
     time_budget_minutes: float = None       # train for this long instead of `epochs` (hrkeras.training.budget)
+    steps: int = None                       # or this many steps
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)

@@ -121,11 +121,11 @@ class Stretched(keras.optimizers.schedules.LearningRateSchedule):
 
 def build_schedule(config, steps_per_epoch):
     """The recipe's learning-rate schedule (config.lr_schedule "step", "cosine" or "poly") over its epochs;
-    Stretched over them when the recipe has a time budget."""
+    Stretched over them when the recipe trains for a time budget or a number of steps."""
     total = config.epochs * steps_per_epoch
     warmup = dict(warmup_steps=config.warmup_steps, warmup_ratio=config.warmup_ratio)
-    if config.time_budget_minutes:
-        return Stretched(build_schedule(config.replace(time_budget_minutes=None), steps_per_epoch))
+    if config.time_budget_minutes or config.steps:
+        return Stretched(build_schedule(config.replace(time_budget_minutes=None, steps=None), steps_per_epoch))
     if config.lr_schedule == "step":
         return WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma, **warmup)
     if config.lr_schedule == "cosine":

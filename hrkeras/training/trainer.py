@@ -38,7 +38,11 @@ def _plan(model, config, record, train_pipe, steps_per_epoch, started):
     now on epoch 0's first batches (the model then gets its initial weights and optimizer state back; the
     traced graph is kept)."""
     if not config.time_budget_minutes:
-        return fixed_plan(config, steps_per_epoch)
+        plan = fixed_plan(config, steps_per_epoch)
+        if config.steps:
+            print(f"{plan['total_steps']} steps in {plan['epochs']} epochs, the schedule of {config.epochs} epochs "
+                  f"({plan['schedule_steps']} steps) laid over them", flush=True)
+        return plan
     if record and "plan" in record:  # a plan saved before re-plans kept an anchor: the fixed plan's (step 0)
         plan = {**fixed_plan(config, steps_per_epoch), **record["plan"]}
     else:
@@ -54,8 +58,8 @@ def _plan(model, config, record, train_pipe, steps_per_epoch, started):
 
 
 def _lay_over(schedule, config, plan):
-    """Lay the recipe's schedule (config.epochs epochs) over a time budget's planned steps."""
-    if config.time_budget_minutes:
+    """Lay the recipe's schedule (config.epochs epochs) over a time budget's planned steps or config.steps."""
+    if config.time_budget_minutes or config.steps:
         schedule.lay_over(stretch(plan), plan["anchor_step"], plan["anchor_position"])
 
 
@@ -109,12 +113,15 @@ def _resume_record(workdir, config, resume):
 
 def _check_numbers(config):
     """UsageError for a recipe that cannot train (the CLI refuses these values while parsing)."""
-    for field, value in (("epochs", config.epochs), ("batch_size", config.batch_size)):
+    for field, value in (("epochs", config.epochs), ("batch_size", config.batch_size), ("steps", config.steps or 1)):
         if not isinstance(value, int) or value < 1:
             raise UsageError(f"{field} must be a positive integer, got {value!r}",
                              fix=f"pass --{field.replace('_', '-')} 1 or more")
     if not np.isfinite(config.lr) or config.lr <= 0:
         raise UsageError(f"the learning rate must be a positive number, got {config.lr!r}", fix="pass --lr above 0")
+    if config.steps and config.time_budget_minutes:
+        raise UsageError(f"a run trains for a time budget or a number of steps, not both (got {config.steps} steps "
+                         f"and {config.time_budget_minutes:g} min)", fix="drop --steps or --time-budget")
 
 
 def _save_epoch(model, workdir, epoch, config, history, plan, search=None):
@@ -170,8 +177,8 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
                          fix="drop the time budget (--time-budget) or train on one worker")
     schedule = build_schedule(config, steps_per_epoch)
     if search is not None:
-        if config.time_budget_minutes:
-            raise UsageError("a search follows its epochs' schedule", fix="drop the time budget (--time-budget)")
+        if config.time_budget_minutes or config.steps:
+            raise UsageError("a search follows its epochs' schedule", fix="drop --time-budget and --steps")
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
             raise UsageError("a search rebuilds its model between epochs, which multi-worker runs do not support",
                              fix="search on one machine (one or more GPUs)")
