@@ -83,18 +83,19 @@ def test_a_time_budget_and_a_step_count_are_refused_together(tmp_path):
     assert not os.path.exists(tmp_path / "run")
 
 
+@pytest.mark.slow
 def test_a_run_of_n_steps_trains_n_steps_over_the_whole_schedule(tmp_path):
     from hrkeras.training.data.synthetic import make_synthetic_dataset
 
     root = tmp_path / "synthetic"
-    make_synthetic_dataset(root, {"train": 24, "val": 6}, seed=0)  # epochs of 6 steps at batch 4
-    result = run_tiny(tmp_path / "run", root, "--steps", "8")  # the schedule of 3 epochs (18 steps) over 8
-    assert (result["steps"], result["epochs"], result["plan"]["schedule_steps"]) == (8, 2, 18)
+    make_synthetic_dataset(root, {"train": 24, "val": 6}, seed=0)  # 56 people: epochs of 14 steps at batch 4
+    result = run_tiny(tmp_path / "run", root, "--steps", "20")  # the schedule of 3 epochs (42 steps) over 20
+    assert (result["steps"], result["epochs"], result["plan"]["schedule_steps"]) == (20, 2, 42)
     assert [e["epoch"] for e in history(tmp_path / "run")] == [1, 2]
     assert "val" in history(tmp_path / "run")[-1]  # evaluated at the end of the schedule
     from hrkeras.training.budget import position
 
-    assert position(result["plan"], 8) == pytest.approx(18)
+    assert position(result["plan"], 20) == pytest.approx(42)
 
 
 def test_a_replan_moves_the_schedules_pace_not_its_position():
