@@ -71,7 +71,7 @@ def test_a_step_count_is_planned_as_a_budget_of_as_many_steps_would_be():
     assert [float(schedule(s)) for s in (642, 643)] == pytest.approx([1.0, 0.1])
 
 
-def test_a_time_budget_and_a_step_count_are_refused_together(tmp_path):
+def test_a_step_count_with_a_time_budget_or_below_one_is_refused(tmp_path):
     from hrkeras.errors import UsageError
     from hrkeras.training.configs import get_config
     from hrkeras.training.trainer import train
@@ -80,6 +80,8 @@ def test_a_time_budget_and_a_step_count_are_refused_together(tmp_path):
     with pytest.raises(UsageError, match="time budget or a number of steps, not both") as e:
         train(config, str(tmp_path / "run"))
     assert "drop --steps or --time-budget" in str(e.value)
+    with pytest.raises(UsageError, match="steps must be a positive integer, got 0"):
+        train(config.replace(steps=0, time_budget_minutes=None), str(tmp_path / "run"))
     assert not os.path.exists(tmp_path / "run")
 
 

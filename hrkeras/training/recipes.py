@@ -46,8 +46,8 @@ _CONFIGS = [
     _pose("hrnet_w48_coco_256x192", "hrnet_w48", (256, 192), 1e-3, 256),
     _pose("hrnet_w48_coco_384x288", "hrnet_w48", (384, 288), 1e-3, 256, sigma=3.0),
     # The embedded default: the synthetic dataset on a 2-core CPU (600 steps an epoch at 128x96, 0.15-0.4 s a
-    # step by the machine). Small batches and light augmentation learn fastest in
-    # so few steps; the last epoch at a tenth of the rate adds ~6 AP points (a cosine schedule scored lower).
+    # step by the machine). Small batches and light augmentation learn fastest in so few steps; the last
+    # epoch at a tenth of the rate adds ~6 AP points (a cosine schedule scored lower).
     # Adam 8e-3 scored best of 4e-3 / 6e-3 / 8e-3 / 1.2e-2 (docs/design.md). sigma scales with the heatmap as in the
     # papers' recipes (2 at 64x48, 3 at 96x72): 1 at 32x24, +6 AP points over 2. DARK's blur kernel is 3,
     # chosen on a separate synthetic split (mmpose's 11, made for sigma 2 at 64x48, scored 1.1-1.7 points lower).

@@ -113,7 +113,8 @@ def _resume_record(workdir, config, resume):
 
 def _check_numbers(config):
     """UsageError for a recipe that cannot train (the CLI refuses these values while parsing)."""
-    for field, value in (("epochs", config.epochs), ("batch_size", config.batch_size), ("steps", config.steps or 1)):
+    steps = 1 if config.steps is None else config.steps
+    for field, value in (("epochs", config.epochs), ("batch_size", config.batch_size), ("steps", steps)):
         if not isinstance(value, int) or value < 1:
             raise UsageError(f"{field} must be a positive integer, got {value!r}",
                              fix=f"pass --{field.replace('_', '-')} 1 or more")
