@@ -14,7 +14,8 @@ EXAMPLES = """examples:
   hrkeras train --config hrnet_w48_cityscapes_512x1024 --data /data/cityscapes  # leftImg8bit/ + gtFine/
   hrkeras train --config hrnet_w18_imagenet_224 --data /data/imagenet --num-classes 1000  # train/<class>/*.jpg
   hrkeras train --config hrnas_search_synthetic_128x96 --arch arch.json  # a searched HR-NAS network (hrkeras search)
-  hrkeras train --config litehrnet_18_synthetic_128x96 --seed 1 --workdir runs/seed1   # another run, another seed"""
+  hrkeras train --config litehrnet_18_synthetic_128x96 --seed 1 --workdir runs/seed1   # another run, another seed
+  hrkeras train --config litehrnet_18_synthetic_128x96 --steps 2000     # a budgeted run's steps, on any machine"""
 
 
 METRIC_NAMES = {"AP": "OKS AP", "mIoU": "mIoU", "top1": "top-1"}
