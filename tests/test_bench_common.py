@@ -19,6 +19,13 @@ def _alive(pid):
         return f.read().split(")")[-1].split()[0] != "Z"
 
 
+def _assert_dies(pid, seconds=5):
+    deadline = time.time() + seconds
+    while _alive(pid) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
 def _grandchild_command(pid_file):
     # a child that starts a long-running grandchild (as torch.compile starts its compilers), then waits
     return ["bash", "-c", f"sleep 300 & echo $! > {pid_file}; echo out; wait"]
@@ -28,11 +35,7 @@ def test_a_timed_out_run_takes_its_grandchildren_with_it(tmp_path):
     pid_file = tmp_path / "pid"
     with pytest.raises(subprocess.TimeoutExpired):
         bench_common.run_as_group(_grandchild_command(pid_file), timeout=2)
-    grandchild = int(pid_file.read_text())
-    deadline = time.time() + 5
-    while _alive(grandchild) and time.time() < deadline:
-        time.sleep(0.05)
-    assert not _alive(grandchild)
+    _assert_dies(int(pid_file.read_text()))
 
 
 def test_a_finished_run_returns_its_output_and_leaves_nothing_behind(tmp_path):
@@ -40,8 +43,4 @@ def test_a_finished_run_returns_its_output_and_leaves_nothing_behind(tmp_path):
     command = ["bash", "-c", f"(sleep 300 & echo $! > {pid_file}) ; echo answer 4.5; echo oops >&2; exit 3"]
     code, out, err = bench_common.run_as_group(command)
     assert (code, out, err) == (3, "answer 4.5\n", "oops\n")
-    grandchild = int(pid_file.read_text())
-    deadline = time.time() + 5
-    while _alive(grandchild) and time.time() < deadline:
-        time.sleep(0.05)
-    assert not _alive(grandchild)
+    _assert_dies(int(pid_file.read_text()))

@@ -39,9 +39,8 @@ def budget_plan(config, steps_per_epoch, steps_per_second, seconds_left):
     """The steps that fit in `seconds_left` at `steps_per_second` (at least one), in epochs of steps_per_epoch
     (the last one shorter), with the recipe's schedule (config.epochs epochs) laid over them."""
     total = max(int(steps_per_second * seconds_left), 1)
-    return {"total_steps": total, "steps_per_epoch": steps_per_epoch, "epochs": math.ceil(total / steps_per_epoch),
-            "schedule_steps": config.epochs * steps_per_epoch, "anchor_step": 0, "anchor_position": 0.0,
-            "steps_per_second": steps_per_second, "budget_minutes": config.time_budget_minutes}
+    return {**fixed_plan(config.replace(steps=total), steps_per_epoch), "steps_per_second": steps_per_second,
+            "budget_minutes": config.time_budget_minutes}
 
 
 def stretch(plan):

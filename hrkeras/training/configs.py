@@ -58,6 +58,11 @@ class TrainConfig:
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
 
+    @property
+    def laid_over(self):
+        """Whether the schedule of `epochs` is laid over other steps: a time budget's or `steps`."""
+        return bool(self.time_budget_minutes or self.steps)
+
     def to_dict(self):
         """JSON-ready dict (tuples as lists) with the task, as stored in checkpoints."""
         return {"task": self.task, **json.loads(json.dumps(dataclasses.asdict(self)))}

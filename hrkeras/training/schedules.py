@@ -124,7 +124,7 @@ def build_schedule(config, steps_per_epoch):
     Stretched over them when the recipe trains for a time budget or a number of steps."""
     total = config.epochs * steps_per_epoch
     warmup = dict(warmup_steps=config.warmup_steps, warmup_ratio=config.warmup_ratio)
-    if config.time_budget_minutes or config.steps:
+    if config.laid_over:
         return Stretched(build_schedule(config.replace(time_budget_minutes=None, steps=None), steps_per_epoch))
     if config.lr_schedule == "step":
         return WarmupMultiStep(config.lr, steps_per_epoch, config.milestones, config.gamma, **warmup)

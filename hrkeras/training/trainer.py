@@ -59,7 +59,7 @@ def _plan(model, config, record, train_pipe, steps_per_epoch, started):
 
 def _lay_over(schedule, config, plan):
     """Lay the recipe's schedule (config.epochs epochs) over a time budget's planned steps or config.steps."""
-    if config.time_budget_minutes or config.steps:
+    if config.laid_over:
         schedule.lay_over(stretch(plan), plan["anchor_step"], plan["anchor_position"])
 
 
@@ -178,7 +178,7 @@ def train(config, workdir, data_root=None, strategy="auto", devices=None, resume
                          fix="drop the time budget (--time-budget) or train on one worker")
     schedule = build_schedule(config, steps_per_epoch)
     if search is not None:
-        if config.time_budget_minutes or config.steps:
+        if config.laid_over:
             raise UsageError("a search follows its epochs' schedule", fix="drop --time-budget and --steps")
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
             raise UsageError("a search rebuilds its model between epochs, which multi-worker runs do not support",
