@@ -48,11 +48,12 @@ _CONFIGS = [
     _pose("hrnet_w48_coco_384x288", "hrnet_w48", (384, 288), 1e-3, 256, sigma=3.0),
     # The embedded default: the synthetic dataset on a 2-core CPU (600 steps an epoch at 128x96, 0.15-0.4 s a
     # step by the machine). Small batches and light augmentation learn fastest in so few steps; the last
-    # epoch at a tenth of the rate adds ~6 AP points (a cosine schedule scored lower). Adam 1.2e-2 without rotations
-    # (scale and flip only): +0.032 AP over Adam 8e-3 with rotations at 2000 steps, -0.004 at 5500 (two seeds
-    # each; docs/training.md); sigma 2 and 8 epochs had preferred 8e-3 with rotations. sigma scales with the heatmap as in the
-    # papers' recipes (2 at 64x48, 3 at 96x72): 1 at 32x24, +6 AP points over 2. DARK's blur kernel is 3,
-    # chosen on a separate synthetic split (mmpose's 11, made for sigma 2 at 64x48, scored 1.1-1.7 points lower).
+    # epoch at a tenth of the rate adds ~6 AP points (a cosine schedule scored lower). Adam 1.2e-2 without
+    # rotations (scale and flip only): +0.032 AP over Adam 8e-3 with rotations at 2000 steps, -0.004 at 5500 (two
+    # seeds each; docs/training.md); sigma 2 and 8 epochs had preferred 8e-3 with rotations. sigma scales with the
+    # heatmap as in the papers' recipes (2 at 64x48, 3 at 96x72): 1 at 32x24, +6 AP points over 2. DARK's blur
+    # kernel is 3, chosen on a separate synthetic split (mmpose's 11, made for sigma 2 at 64x48, scored 1.1-1.7
+    # points lower).
     # The schedule of 7 epochs (4200 steps) is laid over a 17-minute time budget: the whole command ends within
     # 20 minutes on a slower machine too, whose start-up and final evaluation are slower as well (one whose steps
     # take 400 ms gets ~2300 steps; docs/training.md), and the steps gained count most there.
