@@ -17,12 +17,14 @@ def step_seconds(model, batch, steps):
     """Seconds per training step of `model` (compiled) on one random batch, after tracing and warm-up."""
     import tensorflow as tf
 
+    from hrkeras.training.data.options import prefetched
+
     height, width = model.input_shape[1:3]
     classes = model.output_shape[-1]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, height, width, 3), np.float32)
     y = rng.integers(0, classes, (batch, height, width)).astype(np.int32)
-    data = tf.data.Dataset.from_tensors((x, y)).repeat()
+    data = prefetched(tf.data.Dataset.from_tensors((x, y)).repeat())  # no autotuning: see train_throughput.py
     model.fit(data, steps_per_epoch=3, shuffle=False, verbose=0)
     began = time.perf_counter()
     model.fit(data, steps_per_epoch=steps, shuffle=False, verbose=0)
