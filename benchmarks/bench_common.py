@@ -12,7 +12,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF_PYTHON = os.path.join(ROOT, ".venv-ref", "bin", "python")
 # PyTorch's CPU modes (benchmarks/torch_reference.py); the compiled ones need a C++ compiler at run time.
 REF_MODES = ("eager", "channels_last", "compile", "compile_channels_last")
-DEFAULT_REF_MODES = ("eager", "channels_last", "compile")
 # One compiled run, compilation included (inductor's C++ kernels: minutes on 2 cores); a slower one is
 # reported as not done. Inductor caches what it compiled, so a second benchmark run starts faster.
 COMPILE_TIMEOUT_S = 300
@@ -24,8 +23,8 @@ def parser(doc, models):
     p.add_argument("--models", nargs="+", default=list(models))
     p.add_argument("--size", type=int, nargs=2, default=(256, 192), metavar=("H", "W"))
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--ref-modes", nargs="+", default=list(DEFAULT_REF_MODES), choices=REF_MODES,
-                   help="the PyTorch reference's modes to time; the best is compared")
+    p.add_argument("--ref-modes", nargs="+", default=list(REF_MODES), choices=REF_MODES,
+                   help="the PyTorch reference's modes to time (default: all); the best is compared")
     return p
 
 

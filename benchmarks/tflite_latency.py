@@ -1,7 +1,7 @@
 """Inference latency (batch 1, 2 threads) of the pose models as TFLite float32 and int8 (XNNPACK),
 side by side in one run with Keras (`tf.function`) and the PyTorch reference (mmpose 1.3.2) in its best
-CPU mode (eager, channels_last and torch.compile; `--ref-modes` adds compile_channels_last, torch.compile of
-the channels-last model): every mode's figure is printed, with the CPU.
+CPU mode (eager, channels_last, torch.compile, and torch.compile of the channels-last model: every mode's
+figure is printed, with the CPU).
 
     python benchmarks/tflite_latency.py [--models litehrnet_18 litehrnet_30 hrnet_w32] [--runs 30] [--rounds 5]
 

@@ -4,8 +4,8 @@
     python benchmarks/train_throughput.py [--models litehrnet_18 hrnet_w32] [--steps 10] [--ref-modes ...]
 
 The reference runs in .venv-ref (tests/fixtures/install_reference.sh); without it only our side runs.
-It is timed in its CPU modes (eager, channels_last and torch.compile; `--ref-modes` adds
-compile_channels_last) and hrkeras is compared with the best; every mode's figure, or why it has none, is
+It is timed in each of its CPU modes (eager, channels_last, torch.compile, and torch.compile of the
+channels-last model) and hrkeras is compared with the best; every mode's figure, or why it has none, is
 printed with the machine's CPU.
 """
 import sys
