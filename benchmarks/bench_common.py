@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF_PYTHON = os.path.join(ROOT, ".venv-ref", "bin", "python")
@@ -44,6 +45,22 @@ def set_tensorflow_threads(threads):
 
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def seconds_per_step(model, batch, steps):
+    """Seconds per training step of the compiled `model` fitting one batch (a tuple of arrays) over and over,
+    after 3 steps that trace and warm up. The batches come without tf.data's autotuning, as hrkeras trains:
+    deleting an autotuned iterator at the end of `fit` waits for the autotuning thread's sleep, which doubles
+    from 10 ms, so a timed `fit` ended on one of its wake-ups (docs/benchmarks.md)."""
+    import tensorflow as tf
+
+    from hrkeras.training.data.options import prefetched
+
+    data = prefetched(tf.data.Dataset.from_tensors(batch).repeat())
+    model.fit(data, steps_per_epoch=3, shuffle=False, verbose=0)
+    began = time.perf_counter()
+    model.fit(data, steps_per_epoch=steps, shuffle=False, verbose=0)
+    return (time.perf_counter() - began) / steps
 
 
 def run_as_group(command, timeout=None):

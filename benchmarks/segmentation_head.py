@@ -6,7 +6,6 @@ mmseg's FCNHead `channels`), measured side by side in one run: MACs, parameters,
         [--batch 8] [--steps 5]
 """
 import argparse
-import time
 
 import numpy as np
 
@@ -15,20 +14,12 @@ import bench_common
 
 def step_seconds(model, batch, steps):
     """Seconds per training step of `model` (compiled) on one random batch, after tracing and warm-up."""
-    import tensorflow as tf
-
-    from hrkeras.training.data.options import prefetched
-
     height, width = model.input_shape[1:3]
     classes = model.output_shape[-1]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, height, width, 3), np.float32)
     y = rng.integers(0, classes, (batch, height, width)).astype(np.int32)
-    data = prefetched(tf.data.Dataset.from_tensors((x, y)).repeat())  # no autotuning: see train_throughput.py
-    model.fit(data, steps_per_epoch=3, shuffle=False, verbose=0)
-    began = time.perf_counter()
-    model.fit(data, steps_per_epoch=steps, shuffle=False, verbose=0)
-    return (time.perf_counter() - began) / steps
+    return bench_common.seconds_per_step(model, (x, y), steps)
 
 
 def main():

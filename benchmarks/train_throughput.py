@@ -9,7 +9,6 @@ channels-last model) and hrkeras is compared with the best; every mode's figure,
 printed with the machine's CPU.
 """
 import sys
-import time
 
 import numpy as np
 
@@ -18,10 +17,8 @@ import bench_common
 
 def keras_images_per_s(name, batch, height, width, steps):
     import keras
-    import tensorflow as tf
 
     import hrkeras
-    from hrkeras.training.data.options import prefetched
     from hrkeras.training.losses import KeypointMSE
     from hrkeras.training.speedups import tune_for_cpu, use_fused_adam, use_fused_batch_norm
 
@@ -35,13 +32,7 @@ def keras_images_per_s(name, batch, height, width, steps):
     x = rng.standard_normal((batch, height, width, 3), np.float32)
     y = rng.random((batch, height // 4, width // 4, 17), np.float32)
     w = np.ones((batch, 17), np.float32)
-    # no tf.data autotuning, as in training: deleting its iterator at the end of `fit` waits for the autotuning
-    # thread's sleep, which doubles from 10 ms (timed fits ended on its wake-ups: 8.19 s for any 40 steps)
-    data = prefetched(tf.data.Dataset.from_tensors((x, y, w)).repeat())
-    model.fit(data, steps_per_epoch=3, shuffle=False, verbose=0)  # trace and warm up
-    began = time.perf_counter()
-    model.fit(data, steps_per_epoch=steps, shuffle=False, verbose=0)
-    return steps * batch / (time.perf_counter() - began)
+    return batch / bench_common.seconds_per_step(model, (x, y, w), steps)
 
 
 def main():
